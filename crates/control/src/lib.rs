@@ -1,0 +1,34 @@
+//! The control room's domain and storage: organizations, people and their roles, the setup
+//! token that creates the first owner, and the append-only audit log.
+//!
+//! Everything persistent goes through [`Db`], which speaks SQLite (the embedded default) and
+//! PostgreSQL (the scale-out backend) with the same SQL text; handlers never see sqlx.
+
+pub mod email;
+pub mod role;
+
+#[cfg(feature = "storage")]
+pub mod audit;
+#[cfg(feature = "storage")]
+pub mod db;
+#[cfg(feature = "storage")]
+mod error;
+#[cfg(feature = "storage")]
+pub mod members;
+#[cfg(feature = "storage")]
+pub mod organizations;
+#[cfg(feature = "storage")]
+pub mod password;
+#[cfg(feature = "storage")]
+pub mod sessions;
+#[cfg(feature = "storage")]
+pub mod setup;
+#[cfg(feature = "storage")]
+pub mod users;
+
+#[cfg(feature = "storage")]
+pub use db::Db;
+pub use email::Email;
+#[cfg(feature = "storage")]
+pub use error::{ControlError, Result};
+pub use role::Role;
