@@ -1,1 +1,8 @@
+//! The Clearline process: configuration, the HTTP server (pages, server functions,
+//! health), and the command line. `main.rs` only parses arguments and calls in here, so
+//! integration tests start the very same server.
 
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod web;

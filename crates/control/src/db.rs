@@ -4,6 +4,7 @@
 //! and run through [`on_pool!`] / [`on_tx!`], which expand the same code for each backend.
 
 use crate::error::{ControlError, Result};
+use sqlx::Connection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::str::FromStr;
@@ -95,6 +96,12 @@ impl Db {
         };
         let db = match Backend::of_url(url) {
             Backend::Postgres => {
+                // One direct attempt first: a refused or misnamed server fails at once with
+                // its own message instead of after the pool's acquire timeout.
+                let probe = sqlx::PgConnection::connect(url)
+                    .await
+                    .map_err(|e| fail(&e))?;
+                probe.close().await.map_err(|e| fail(&e))?;
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
@@ -130,7 +137,11 @@ impl Db {
     async fn migrate(&self) -> Result<()> {
         match self {
             Db::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
+            Db::Postgres(pool) => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -180,7 +191,10 @@ mod tests {
             redact_url("postgres://app:s3cret@db.internal:5432/clearline"),
             "postgres://app:***@db.internal:5432/clearline"
         );
-        assert_eq!(redact_url("sqlite://data/clearline.db"), "sqlite://data/clearline.db");
+        assert_eq!(
+            redact_url("sqlite://data/clearline.db"),
+            "sqlite://data/clearline.db"
+        );
     }
 
     #[test]

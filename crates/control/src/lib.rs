@@ -24,6 +24,8 @@ pub mod sessions;
 #[cfg(feature = "storage")]
 pub mod setup;
 #[cfg(feature = "storage")]
+pub mod testing;
+#[cfg(feature = "storage")]
 pub mod users;
 
 #[cfg(feature = "storage")]

@@ -19,24 +19,32 @@ pub fn parse_name(input: &str) -> Result<String> {
         return Err(ControlError::invalid("enter the organization's name"));
     }
     if name.chars().count() > 120 {
-        return Err(ControlError::invalid("the organization name may have at most 120 characters"));
+        return Err(ControlError::invalid(
+            "the organization name may have at most 120 characters",
+        ));
     }
     Ok(name.to_string())
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Organization>> {
     const Q: &str = "SELECT id, name, created_at FROM organizations WHERE id = $1";
-    Ok(on_pool!(db, pool => sqlx::query_as::<_, Organization>(Q).bind(id).fetch_optional(pool).await)?)
+    Ok(
+        on_pool!(db, pool => sqlx::query_as::<_, Organization>(Q).bind(id).fetch_optional(pool).await)?,
+    )
 }
 
 pub(crate) async fn by_name_in(tx: &mut Tx, name: &str) -> Result<Option<Organization>> {
     const Q: &str = "SELECT id, name, created_at FROM organizations WHERE name = $1";
-    Ok(on_tx!(tx, conn => sqlx::query_as::<_, Organization>(Q).bind(name).fetch_optional(conn).await)?)
+    Ok(
+        on_tx!(tx, conn => sqlx::query_as::<_, Organization>(Q).bind(name).fetch_optional(conn).await)?,
+    )
 }
 
 pub(crate) async fn insert(tx: &mut Tx, name: &str, now: DateTime<Utc>) -> Result<i64> {
     const Q: &str = "INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id";
-    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q).bind(name).bind(now).fetch_one(conn).await)?)
+    Ok(
+        on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q).bind(name).bind(now).fetch_one(conn).await)?,
+    )
 }
 
 #[cfg(test)]
@@ -49,4 +57,51 @@ mod tests {
         assert!(parse_name("   ").is_err());
         assert!(parse_name(&"x".repeat(121)).is_err());
     }
+}
+
+/// Creates an organization with `owner_user_id` as its owner (for someone who serves
+/// several client businesses from one login).
+pub async fn create_with_owner(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    name: &str,
+    owner_user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    use crate::audit::{self, Change};
+    let name = parse_name(name)?;
+    let mut tx = db.begin().await?;
+    if by_name_in(&mut tx, &name).await?.is_some() {
+        return Err(ControlError::Conflict(format!(
+            "an organization named {name:?} exists already"
+        )));
+    }
+    let id = insert(&mut tx, &name, now).await?;
+    const Q: &str = "INSERT INTO memberships (user_id, organization_id, role, active, created_at) \
+        VALUES ($1, $2, 'owner', $3, $4)";
+    on_tx!(&mut tx, conn => sqlx::query(Q)
+        .bind(owner_user_id)
+        .bind(id)
+        .bind(true)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            organization_id: Some(id),
+            action: "organization.create",
+            subject: format!("organization:{id}"),
+            before: None,
+            after: Some(
+                serde_json::json!({"name": name, "owner": format!("user:{owner_user_id}")}),
+            ),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }

@@ -1,0 +1,62 @@
+//! Who may call which server function: the one table every access decision reads.
+//!
+//! The server checks it twice with the same code (`ssr::guard::authorize`): in a middleware
+//! in front of `/api/*`, before the request body is even read, and inside each server
+//! function (which also runs without HTTP during server-side rendering). A server function
+//! missing from this table is refused.
+
+use control::Role;
+
+/// What a caller needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (signing in, first-run setup, signing out).
+    Public,
+    /// An active member of the current organization with at least this role.
+    Member(Role),
+}
+
+/// The prefix under which server functions are served.
+pub const API_PREFIX: &str = "/api/";
+
+/// Endpoint name (the part after `/api/`) → what it needs.
+pub const ACCESS: &[(&str, Access)] = &[
+    ("login", Access::Public),
+    ("logout", Access::Public),
+    ("setup_status", Access::Public),
+    ("setup_complete", Access::Public),
+    ("me", Access::Member(Role::Viewer)),
+    ("switch_organization", Access::Member(Role::Viewer)),
+    ("audit_recent", Access::Member(Role::Viewer)),
+    ("members_list", Access::Member(Role::Owner)),
+    ("members_add", Access::Member(Role::Owner)),
+    ("members_role", Access::Member(Role::Owner)),
+    ("members_active", Access::Member(Role::Owner)),
+    ("organization_create", Access::Member(Role::Owner)),
+];
+
+/// The rule for a server function path like `/api/members_add`, if it has one.
+pub fn rule_for_path(path: &str) -> Option<Access> {
+    let name = path.strip_prefix(API_PREFIX)?;
+    ACCESS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_appears_once() {
+        let mut names: Vec<_> = ACCESS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ACCESS.len());
+    }
+
+    #[test]
+    fn unknown_paths_have_no_rule() {
+        assert_eq!(rule_for_path("/api/login"), Some(Access::Public));
+        assert_eq!(rule_for_path("/api/nope"), None);
+        assert_eq!(rule_for_path("/login"), None);
+    }
+}

@@ -1,0 +1,11 @@
+//! Server functions. Each one is thin: the access check first, then one domain call, then
+//! the error mapped for the user. Endpoint names are stable (`/api/<name>`), and each has a
+//! rule in [`crate::access::ACCESS`].
+
+pub mod audit;
+pub mod auth;
+pub mod members;
+
+pub use audit::*;
+pub use auth::*;
+pub use members::*;

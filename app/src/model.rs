@@ -1,0 +1,44 @@
+//! What server functions send to the browser. Nothing secret is ever part of these types.
+
+use control::Role;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in person in their current organization.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub organization_id: i64,
+    pub organization_name: String,
+    pub role: Role,
+    /// Every organization this person may switch to.
+    pub organizations: Vec<OrgChoice>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgChoice {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}

@@ -1,0 +1,48 @@
+//! Server-side glue: the shared state, the access guard, and error mapping. Server
+//! functions call one domain function each through these helpers.
+
+pub mod guard;
+pub mod state;
+
+use crate::error::AppError;
+use control::ControlError;
+
+/// Sets the HTTP status of the current server-function or page response.
+pub fn set_status(code: u16) {
+    if let (Some(res), Ok(status)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        res.set_status(status);
+    }
+}
+
+/// Turns a domain error into what the user sees, with the right status. Our own failures are
+/// logged in full here and shown only as a generic message.
+pub fn fail(error: ControlError) -> AppError {
+    let shown = match error {
+        ControlError::Invalid(m) => AppError::Invalid(m),
+        ControlError::NotFound(what) => AppError::NotFound(capitalize(what)),
+        ControlError::Conflict(m) => AppError::Conflict(m),
+        ControlError::BadCredentials => AppError::Invalid(error.to_string()),
+        other => {
+            tracing::error!(error = %other, "request failed");
+            AppError::Internal
+        }
+    };
+    reject(shown)
+}
+
+/// Returns `error` after setting its status on the response.
+pub fn reject(error: AppError) -> AppError {
+    set_status(error.status_code());
+    error
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,37 @@
+//! The state every request can reach: options, database, and the one clock.
+
+use crate::error::AppError;
+use axum::extract::FromRef;
+use chrono::{DateTime, Utc};
+use control::Db;
+use leptos::prelude::*;
+
+/// Where "now" comes from; tests may pin it.
+pub type Clock = fn() -> DateTime<Utc>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state from the reactive context (set by `leptos_routes` for pages and server fns).
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,42 @@
+//! Configuration from the environment (and `.env`-style variables set by `make run`).
+
+use anyhow::Context;
+use std::net::SocketAddr;
+
+/// Where Clearline keeps its embedded SQLite database when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/clearline.db";
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `sqlite://…` (default, embedded) or `postgres://…`.
+    pub database_url: String,
+    /// The address to listen on (`LEPTOS_SITE_ADDR`, default 127.0.0.1:3000).
+    pub addr: SocketAddr,
+    /// The address people use, for printed links (`CLEARLINE_PUBLIC_URL`).
+    pub public_url: String,
+    /// Send the session cookie with `Secure` (on when the public URL is https).
+    pub cookie_secure: bool,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Settings> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let addr_text = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr: SocketAddr = addr_text.parse().with_context(|| {
+            format!("LEPTOS_SITE_ADDR={addr_text:?} is not an address like 127.0.0.1:3000")
+        })?;
+        let public_url = var("CLEARLINE_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let cookie_secure = match var("CLEARLINE_COOKIE_SECURE").as_deref() {
+            None => public_url.starts_with("https://"),
+            Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => anyhow::bail!("CLEARLINE_COOKIE_SECURE={other:?}: use true or false"),
+        };
+        Ok(Settings {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            addr,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            cookie_secure,
+        })
+    }
+}

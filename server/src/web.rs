@@ -1,0 +1,202 @@
+//! The HTTP server: Leptos pages and server functions behind the session layer and the
+//! access guards, plus `/healthz`.
+
+use crate::config::Settings;
+use anyhow::Context;
+use app::ssr::guard::{page_guard, same_origin_guard, server_fn_guard};
+use app::ssr::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use control::Db;
+use control::sessions::Sessions;
+use leptos::config::LeptosOptions;
+use leptos::prelude::get_configuration;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "clearline_session";
+
+/// The router with every layer, for a given state.
+pub fn router(state: AppState, sessions: Sessions, cookie_secure: bool) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let sessions_layer = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_secure(cookie_secure)
+        .with_same_site(SameSite::Lax)
+        .with_http_only(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), page_guard))
+        .layer(from_fn_with_state(state.clone(), server_fn_guard))
+        .layer(sessions_layer)
+        .layer(from_fn(same_origin_guard))
+        .layer(header("x-frame-options", "DENY"))
+        .layer(header("x-content-type-options", "nosniff"))
+        .layer(header("referrer-policy", "no-referrer"))
+        .layer(
+            // Path only: query strings may carry a setup token.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(
+        HeaderName::from_static(name),
+        HeaderValue::from_static(value),
+    )
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// A server that is listening.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub db: Db,
+    /// The one-time setup token, when nobody has an account yet.
+    pub setup_token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await.context("server task")??;
+        self.db.close().await;
+        Ok(())
+    }
+
+    /// Waits until the server ends (it ends on stop or on a fatal error).
+    pub async fn wait(&mut self) -> anyhow::Result<()> {
+        (&mut self.task).await.context("server task")??;
+        Ok(())
+    }
+}
+
+/// Connects the database, prepares sessions, binds `settings.addr` (port 0 picks one) and
+/// starts serving in the background.
+pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow::Result<Running> {
+    let db = Db::connect(&settings.database_url).await?;
+    let sessions = Sessions::open(&db)
+        .await
+        .context("preparing the session store")?;
+    tokio::spawn(
+        sessions
+            .clone()
+            .continuously_delete_expired(Duration::from_secs(600)),
+    );
+    let setup_token = control::setup::issue_token_if_needed(&db, chrono::Utc::now()).await?;
+    let state = AppState {
+        leptos_options,
+        db: db.clone(),
+        clock: chrono::Utc::now,
+    };
+    let app = router(state, sessions, settings.cookie_secure);
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.addr))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service())
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        db,
+        setup_token,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// The Leptos options for serving the built site (`target/site` unless `LEPTOS_SITE_ROOT`).
+pub fn leptos_options(settings: &Settings) -> anyhow::Result<LeptosOptions> {
+    let mut options = get_configuration(None)
+        .context("reading the Leptos configuration")?
+        .leptos_options;
+    options.site_addr = settings.addr;
+    options.output_name = "clearline".into();
+    Ok(options)
+}
+
+/// `clearline serve`: runs until Ctrl-C or SIGTERM.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let options = leptos_options(&settings)?;
+    let mut running = start(&settings, options).await?;
+    tracing::info!(addr = %running.addr, backend = ?running.db.backend(), "Clearline is listening");
+    println!("Clearline is running at {}", settings.public_url);
+    if let Some(token) = &running.setup_token {
+        println!();
+        println!(
+            "Nobody has an account yet. Create the first organization and its owner here (the link works once):"
+        );
+        println!("  {}/setup?token={token}", settings.public_url);
+        println!(
+            "or from a shell: clearline user add --email you@example.com --org \"Your business\" --role owner"
+        );
+        println!();
+    }
+    tokio::select! {
+        r = running.wait() => r,
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down");
+            running.stop().await
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
