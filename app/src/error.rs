@@ -41,12 +41,17 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
                 AppError::Invalid(format!("The form was not filled in correctly ({m})."))
             }
             ServerFnErrorErr::ServerError(_) => AppError::Internal,
             other => AppError::Request(other.to_string()),
-        }
+        };
+        // On the server this runs when the arguments cannot be read, before the function's
+        // body: the status must say "your input", not "our fault".
+        #[cfg(feature = "ssr")]
+        crate::ssr::set_status(error.status_code());
+        error
     }
 }

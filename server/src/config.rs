@@ -16,6 +16,9 @@ pub struct Settings {
     pub public_url: String,
     /// Send the session cookie with `Secure` (on when the public URL is https).
     pub cookie_secure: bool,
+    /// Also write the first-run setup token to this file (mode 600), for automation
+    /// (`CLEARLINE_SETUP_TOKEN_FILE`).
+    pub setup_token_file: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -37,6 +40,7 @@ impl Settings {
             addr,
             public_url: public_url.trim_end_matches('/').to_string(),
             cookie_secure,
+            setup_token_file: var("CLEARLINE_SETUP_TOKEN_FILE").map(Into::into),
         })
     }
 }

@@ -13,8 +13,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use control::Db;
 use control::sessions::Sessions;
-use leptos::config::LeptosOptions;
-use leptos::prelude::get_configuration;
+use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -144,19 +143,26 @@ pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow
     })
 }
 
-/// The Leptos options for serving the built site (`target/site` unless `LEPTOS_SITE_ROOT`).
-pub fn leptos_options(settings: &Settings) -> anyhow::Result<LeptosOptions> {
-    let mut options = get_configuration(None)
-        .context("reading the Leptos configuration")?
-        .leptos_options;
-    options.site_addr = settings.addr;
-    options.output_name = "clearline".into();
-    Ok(options)
+/// The Leptos options for serving the built site: `target/site` unless `LEPTOS_SITE_ROOT`
+/// says otherwise, `LEPTOS_ENV=PROD` for production.
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("PROD" | "prod") => Env::PROD,
+        _ => Env::DEV,
+    };
+    LeptosOptions::builder()
+        .output_name("clearline")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .env(env)
+        .build()
 }
 
 /// `clearline serve`: runs until Ctrl-C or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let options = leptos_options(&settings)?;
+    let options = leptos_options(&settings);
     let mut running = start(&settings, options).await?;
     tracing::info!(addr = %running.addr, backend = ?running.db.backend(), "Clearline is listening");
     println!("Clearline is running at {}", settings.public_url);
@@ -170,6 +176,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             "or from a shell: clearline user add --email you@example.com --org \"Your business\" --role owner"
         );
         println!();
+        if let Some(path) = &settings.setup_token_file {
+            write_secret(path, token)
+                .with_context(|| format!("writing the setup token to {}", path.display()))?;
+        }
     }
     tokio::select! {
         r = running.wait() => r,
@@ -178,6 +188,16 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             running.stop().await
         }
     }
+}
+
+/// Writes a secret readable by the owner only.
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(secret.as_bytes())
 }
 
 async fn shutdown_signal() {

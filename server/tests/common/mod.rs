@@ -1,0 +1,109 @@
+//! A real Clearline server on 127.0.0.1:0 with a fresh database, driven by a real HTTP
+//! client with a cookie jar.
+
+#![allow(dead_code)]
+
+use control::db::Backend;
+use control::members::NewMember;
+use control::password::NewPassword;
+use control::{Db, Email, Role, testing};
+use reqwest::StatusCode;
+use server::config::Settings;
+use server::web::{self, Running};
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub setup_token: Option<String>,
+    pub backend: Backend,
+    running: Option<Running>,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let settings = Settings {
+            database_url: testing::fresh_url(backend).await,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            public_url: "http://127.0.0.1".into(),
+            cookie_secure: false,
+            setup_token_file: None,
+        };
+        let running = web::start(&settings, web::leptos_options(&settings))
+            .await
+            .expect("server starts");
+        TestApp {
+            base: format!("http://{}", running.addr),
+            db: running.db.clone(),
+            setup_token: running.setup_token.clone(),
+            backend,
+            running: Some(running),
+        }
+    }
+
+    /// A new browser-like client: its own cookie jar, redirects not followed.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function with a form body.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let res = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// Creates a person with `role` in `org` (both created if needed) and returns a client
+    /// signed in as them.
+    pub async fn signed_in(&self, email: &str, org: &str, role: Role) -> reqwest::Client {
+        control::members::provision(
+            &self.db,
+            &control::audit::Actor::system("test"),
+            org,
+            NewMember {
+                email: Email::parse(email).unwrap(),
+                display_name: email.split('@').next().unwrap().to_string(),
+                role,
+                password: Some(NewPassword::parse(PASSWORD).unwrap()),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let client = self.client();
+        let (status, body) = self
+            .call(
+                &client,
+                "login",
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login failed: {body}");
+        client
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+}
