@@ -6,6 +6,8 @@
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos sets this for its builds; setting it for every build lets them share artifacts.
+export LEPTOS_OUTPUT_NAME := clearline
 
 CARGO_LEPTOS_VERSION := 0.3.10
 # Must equal the `wasm-bindgen` crate pinned with `=` in Cargo.toml.

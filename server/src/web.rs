@@ -48,7 +48,7 @@ pub fn router(state: AppState, sessions: Sessions, cookie_secure: bool) -> Route
         .layer(from_fn(same_origin_guard))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("x-content-type-options", "nosniff"))
-        .layer(header("referrer-policy", "no-referrer"))
+        .layer(header("referrer-policy", "same-origin"))
         .layer(
             // Path only: query strings may carry a setup token.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -101,5 +101,15 @@ async fn posts_from_another_site_are_refused() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let (_, list) = app.call(&owner, "members_list", &[]).await;
     assert!(!list.contains("mallory"), "nothing written: {list}");
+
+    // A same-origin browser post passes even when privacy settings blank the Origin.
+    let res = owner
+        .post(app.url("/api/members_list"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", "null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     app.stop().await;
 }

@@ -172,31 +172,32 @@ pub async fn page_guard(
 }
 
 /// Refuses state-changing requests that come from another site (defence in depth on top of
-/// SameSite=Lax cookies): `Sec-Fetch-Site` must be same-origin/none if present, and an
-/// `Origin` header, if present, must name this host.
+/// SameSite=Lax cookies), as Go's CrossOriginProtection does: browsers send
+/// `Sec-Fetch-Site`, which must be `same-origin` or `none`; without it, an `Origin` header
+/// must name this host; requests with neither (non-browser clients) pass.
 pub async fn same_origin_guard(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let headers = req.headers();
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if let Some(site) = fetch_site
-        && site != "same-origin"
-        && site != "none"
-    {
-        return forbidden_cross_site();
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-        if origin == "null" || origin_host != host {
-            return forbidden_cross_site();
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let allowed = match (text("sec-fetch-site"), text(header::ORIGIN.as_str())) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, Some(origin)) => {
+            let host = text(header::HOST.as_str()).unwrap_or_default();
+            origin.split_once("://").is_some_and(|(_, h)| h == host)
         }
+        (None, None) => true,
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        forbidden_cross_site()
     }
-    next.run(req).await
 }
 
 fn forbidden_cross_site() -> Response {
