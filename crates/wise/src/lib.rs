@@ -6,9 +6,12 @@
 //! With feature `emulator`, an in-process Wise stand-in speaks the same wire format for tests
 //! and the demo organization.
 
+pub mod api_types;
 pub mod camt053;
+pub mod client;
 pub mod error;
 pub mod json_decimal;
+pub mod oauth;
 pub mod retry;
 pub mod secret;
 pub mod signature;
@@ -18,7 +21,9 @@ pub mod statement_json;
 pub mod webhook;
 pub mod wise_time;
 
+pub use client::{Auth, WiseClient, WiseClientBuilder};
 pub use error::{ErrorBody, WiseError};
+pub use oauth::{OAuthConfig, OAuthSession, PersistTokens, TokenSet};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signature::{KeyError, PrivateKey, PublicKey};
