@@ -9,6 +9,8 @@
 pub mod api_types;
 pub mod camt053;
 pub mod client;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod error;
 pub mod json_decimal;
 pub mod oauth;
