@@ -119,6 +119,11 @@ mod tests {
     }
 
     #[test]
+    fn one_row_two_columns() {
+        assert_eq!(assign(1, 2, &[c(0, 0, 50), c(0, 1, 45)]), vec![Some(0)]);
+    }
+
+    #[test]
     fn no_candidates_no_matches() {
         assert_eq!(assign(2, 3, &[]), vec![None, None]);
     }

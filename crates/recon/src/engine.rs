@@ -49,6 +49,8 @@ const AMBIGUITY_MARGIN: i64 = 25;
 const MAX_GROUP: usize = 64;
 /// Candidates kept per bank line (best scores).
 const MAX_EDGES_PER_LINE: usize = 12;
+/// How many days of credits one batch deposit may group.
+const BATCH_WINDOW_DAYS: i32 = 12;
 /// A reference token on more postings than this identifies nothing.
 const MAX_REFERENCE_FANOUT: usize = 4;
 
@@ -1083,7 +1085,7 @@ impl<'a> AccountRun<'a> {
         let spread = books
             .iter()
             .map(|&k| self.book[k as usize].day - self.bank[b].day)
-            .fold((i32::MAX, i32::MIN), |(a, z), g| (a.min(g), a.max(z).max(g)));
+            .fold((i32::MAX, i32::MIN), |(a, z), g| (a.min(g), z.max(g)));
         let _ = write!(
             reason,
             "; dated {}..{} days from the bank line",
@@ -1166,8 +1168,8 @@ impl<'a> AccountRun<'a> {
                 continue;
             }
             let f = &self.book[k];
-            // Bank lines come before (or a few days after) the posting that groups them.
-            let (lo, hi) = (f.day - self.options.max_lag_days, f.day + self.options.max_lead_days);
+            // A deposit groups credits received in the days before it is recorded.
+            let (lo, hi) = (f.day - BATCH_WINDOW_DAYS, f.day + 2);
             for same_name in [true, false] {
                 if same_name && f.name.is_empty() {
                     continue;

@@ -194,7 +194,7 @@ impl Default for Options {
             max_lead_days: 7,
             reference_window_days: 120,
             max_group_size: 5,
-            subset_candidates: 14,
+            subset_candidates: 18,
             duplicate_window_days: 5,
             periods: BTreeMap::new(),
         }

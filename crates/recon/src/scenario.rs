@@ -193,7 +193,7 @@ impl Generator {
     fn new(cfg: ScenarioBuilder) -> Self {
         let mut rng = Rng(cfg.seed ^ 0x5EED);
         let parties = (cfg.movements / 12).clamp(40, 50_000);
-        let mut make = |rng: &mut Rng, i: usize| {
+        let make = |rng: &mut Rng, i: usize| {
             let root = ROOTS[i % ROOTS.len()];
             let second = SECOND[(i / ROOTS.len()) % SECOND.len()];
             let number = i / (ROOTS.len() * SECOND.len());
@@ -483,7 +483,7 @@ impl Generator {
         let lag = self.lag();
         let mut p = self.book("Purchase", BookEntryKind::Purchase, currency, day + lag);
         p.amount = Decimal::new(-cents, 2);
-        if self.rng.chance(0.85) {
+        if self.rng.chance(0.9) {
             p.counterparty = self.vendors[v].book_name.clone();
         }
         self.settle(vec![id], vec![p], None, "one_to_one");
@@ -524,7 +524,7 @@ impl Generator {
             let lag = self.rng.range(0, 4);
             let mut p = self.book("Purchase", BookEntryKind::Purchase, currency, d + lag);
             p.amount = Decimal::new(-price, 2);
-            if self.rng.chance(0.8) {
+            if self.rng.chance(0.95) {
                 p.counterparty = self.vendors[v].book_name.clone();
             }
             self.settle(vec![id], vec![p], None, "one_to_one");

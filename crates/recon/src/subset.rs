@@ -5,14 +5,18 @@
 /// Up to `limit` subsets (as sorted candidate indices) of size `2..=max_size` whose values sum
 /// exactly to `target`. All values must be positive and `target` positive (callers pass
 /// magnitudes of same-signed amounts). Candidates are tried in the order given, so earlier
-/// (preferred) candidates appear in earlier solutions.
+/// (preferred) candidates appear in earlier solutions. The search stops after `STEP_BUDGET`
+/// steps, so a dense neighbourhood costs a bounded amount (it may then miss a combination).
 #[must_use]
 pub fn find_subsets(values: &[i64], target: i64, max_size: usize, limit: usize) -> Vec<Vec<usize>> {
     let mut found = Vec::new();
     let mut stack = Vec::with_capacity(max_size);
-    search(values, target, max_size, limit, 0, 0, &mut stack, &mut found);
+    let mut budget = STEP_BUDGET;
+    search(values, target, max_size, limit, 0, 0, &mut stack, &mut found, &mut budget);
     found
 }
+
+const STEP_BUDGET: usize = 20_000;
 
 #[allow(clippy::too_many_arguments)]
 fn search(
@@ -24,11 +28,13 @@ fn search(
     sum: i64,
     stack: &mut Vec<usize>,
     found: &mut Vec<Vec<usize>>,
+    budget: &mut usize,
 ) {
     for i in start..values.len() {
-        if found.len() >= limit {
+        if found.len() >= limit || *budget == 0 {
             return;
         }
+        *budget -= 1;
         let v = values[i];
         if v <= 0 {
             continue;
@@ -43,7 +49,7 @@ fn search(
                 found.push(stack.clone());
             }
         } else if stack.len() < max_size {
-            search(values, target, max_size, limit, i + 1, next, stack, found);
+            search(values, target, max_size, limit, i + 1, next, stack, found, budget);
         }
         stack.pop();
     }
