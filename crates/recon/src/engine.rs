@@ -336,9 +336,12 @@ impl<'a> AccountRun<'a> {
         let principal_pairs = self.assign_one_to_one(&edges);
         self.pair_fees(principal_pairs);
         self.find_duplicates();
+        // Same-counterparty groups first; then mismatches, which are tied by reference or
+        // payee; the name-free batch search last, as it is the most likely to find a coincidence.
         self.one_bank_many_books();
-        self.many_banks_one_book();
+        self.many_banks_one_book(true);
         self.amount_mismatches();
+        self.many_banks_one_book(false);
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
@@ -1017,11 +1020,14 @@ impl<'a> AccountRun<'a> {
             if f.fee_units > 0 {
                 targets.push((f.units + f.fee_units, true));
             }
+            // Only the same payee: one Wise payment settling several bills is always one vendor,
+            // and a name-free search here mostly finds coincidences.
+            if f.name.is_empty() {
+                continue;
+            }
             'targets: for (target, net_of_fee) in targets {
-                for same_name in [true, false] {
-                    if same_name && f.name.is_empty() {
-                        continue;
-                    }
+                {
+                    let same_name = true;
                     let name = same_name.then_some(f.name);
                     let cands = self.nearby(
                         true,
@@ -1155,7 +1161,7 @@ impl<'a> AccountRun<'a> {
         });
     }
 
-    fn many_banks_one_book(&mut self) {
+    fn many_banks_one_book(&mut self, same_name: bool) {
         let pool: Vec<u32> = (0..self.bank.len() as u32)
             .filter(|&b| !self.bank_taken[b as usize])
             .collect();
@@ -1170,7 +1176,7 @@ impl<'a> AccountRun<'a> {
             let f = &self.book[k];
             // A deposit groups credits received in the days before it is recorded.
             let (lo, hi) = (f.day - BATCH_WINDOW_DAYS, f.day + 2);
-            for same_name in [true, false] {
+            {
                 if same_name && f.name.is_empty() {
                     continue;
                 }
@@ -1199,7 +1205,6 @@ impl<'a> AccountRun<'a> {
                 let banks: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
                 let unique = found.len() == 1;
                 self.push_many_to_one(k, banks, unique, same_name);
-                break;
             }
         }
     }
