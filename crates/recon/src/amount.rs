@@ -26,8 +26,9 @@ pub fn minor_unit(currency: &str) -> i64 {
     }
 }
 
-/// Whether `book` looks like `bank` mistyped: one digit changed, added or dropped, two
-/// neighbouring digits swapped, or a difference of at most 2 % (FX or rounding drift).
+/// Whether `book` looks like `bank` mistyped: two neighbouring digits swapped, one digit
+/// changed (not the leading one: that is a different amount more often than a slip), a digit
+/// added or dropped at the end, or a difference of at most 2 % (FX or rounding drift).
 /// Both are in minor units of the same currency and have the same sign.
 #[must_use]
 pub fn looks_mistyped(bank_minor: i64, book_minor: i64) -> bool {
@@ -38,26 +39,43 @@ pub fn looks_mistyped(bank_minor: i64, book_minor: i64) -> bool {
     if a.abs_diff(b) * 50 <= a.max(b) {
         return true;
     }
-    let (da, db) = (a.to_string(), b.to_string());
-    one_edit_apart(da.as_bytes(), db.as_bytes())
-}
-
-fn one_edit_apart(a: &[u8], b: &[u8]) -> bool {
-    if a.len() == b.len() {
-        let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-        match diffs.as_slice() {
-            [_] => true,
-            [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+    let (mut da, mut db) = ([0u8; 20], [0u8; 20]);
+    let (da, db) = (digits(a, &mut da), digits(b, &mut db));
+    if da.len() == db.len() {
+        let mut diffs = [0usize; 3];
+        let mut n = 0;
+        for i in 0..da.len() {
+            if da[i] != db[i] {
+                if n == 2 {
+                    return false;
+                }
+                diffs[n] = i;
+                n += 1;
+            }
+        }
+        match n {
+            1 => diffs[0] != 0,
+            2 => diffs[1] == diffs[0] + 1 && da[diffs[0]] == db[diffs[1]] && da[diffs[1]] == db[diffs[0]],
             _ => false,
         }
     } else {
-        let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
-        if long.len() != short.len() + 1 {
-            return false;
-        }
-        let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
-        short[prefix..] == long[prefix + 1..]
+        // A digit added or dropped at the end (a missing or extra zero, 450.00 vs 4500.00).
+        let (short, long) = if da.len() < db.len() { (da, db) } else { (db, da) };
+        long.len() == short.len() + 1 && long.starts_with(short)
     }
+}
+
+fn digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    &buf[i..]
 }
 
 #[cfg(test)]
@@ -74,7 +92,8 @@ mod tests {
     #[test]
     fn typo_shapes() {
         assert!(looks_mistyped(-120_000, -102_000)); // swapped digits
-        assert!(looks_mistyped(45_000, 46_000)); // one digit
+        assert!(looks_mistyped(45_000, 45_900)); // one digit
+        assert!(!looks_mistyped(300_000, 100_000)); // the leading digit: a different amount
         assert!(looks_mistyped(45_000, 4_500)); // a dropped zero
         assert!(looks_mistyped(100_000, 101_500)); // 1.5 %
         assert!(!looks_mistyped(100_000, 130_000 + 7)); // unrelated

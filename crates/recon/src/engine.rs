@@ -224,11 +224,12 @@ struct AccountRun<'a> {
     /// (token, book) pairs ordered by token, and each token's run.
     by_token: Vec<(u64, u32)>,
     token_runs: FxHashMap<u64, (u32, u32)>,
+    /// (counterparty, book) pairs ordered by name then day, and each name's run.
+    by_name: Vec<(u64, u32)>,
+    name_runs: FxHashMap<u64, (u32, u32)>,
     bank_taken: Vec<bool>,
     book_taken: Vec<bool>,
     groups: Vec<Group>,
-    /// Reference-tied pairs whose amounts differ (stage 5).
-    mismatch_edges: Vec<Edge>,
     minor: i64,
 }
 
@@ -303,9 +304,20 @@ impl<'a> AccountRun<'a> {
         by_token.sort_unstable();
         let token_runs = runs(&by_token, |&(t, _)| t);
 
+        let mut by_name: Vec<(u64, u32)> = book
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.name.is_empty() && !b.is_fee)
+            .map(|(i, b)| (b.name.full, i as u32))
+            .collect();
+        by_name.sort_unstable();
+        let name_runs = runs(&by_name, |&(n, _)| n);
+
         let n_bank = bank.len();
         let n_book = book.len();
         Self {
+            by_name,
+            name_runs,
             currency,
             options,
             lines,
@@ -321,7 +333,6 @@ impl<'a> AccountRun<'a> {
             bank_taken: vec![false; n_bank],
             book_taken: vec![false; n_book],
             groups: Vec::new(),
-            mismatch_edges: Vec::new(),
             minor: minor_unit(currency),
         }
     }
@@ -336,11 +347,10 @@ impl<'a> AccountRun<'a> {
         let principal_pairs = self.assign_one_to_one(&edges);
         self.pair_fees(principal_pairs);
         self.find_duplicates();
-        // Same-counterparty groups first; then mismatches, which are tied by reference or
-        // payee; the name-free batch search last, as it is the most likely to find a coincidence.
+        // Same-counterparty groups first; the name-free batch search last, as it is the most
+        // likely to find a coincidence.
         self.one_bank_many_books();
         self.many_banks_one_book(true);
-        self.amount_mismatches();
         self.many_banks_one_book(false);
         self.leftovers(summary);
 
@@ -407,6 +417,7 @@ impl<'a> AccountRun<'a> {
                 self.push_amount_candidates(b, principal, Relation::Principal, lo, hi, &mut local);
             }
             self.push_reference_candidates(b, &mut local);
+            self.push_mistyped_candidates(b, lo, hi, &mut local);
             if local.is_empty() {
                 continue;
             }
@@ -427,13 +438,7 @@ impl<'a> AccountRun<'a> {
             for e in &mut merged {
                 e.score = score(e);
             }
-            for e in merged {
-                if e.relation == Relation::Mismatch {
-                    self.mismatch_edges.push(e);
-                } else {
-                    local.push(e);
-                }
-            }
+            local.extend(merged);
             local.sort_by_key(|e| (-e.score, e.book));
             local.truncate(MAX_EDGES_PER_LINE);
             edges.extend_from_slice(&local);
@@ -490,6 +495,28 @@ impl<'a> AccountRun<'a> {
                     continue;
                 };
                 out.push(self.edge(b, k as usize, relation, true));
+            }
+        }
+    }
+
+    /// Same payee nearby, amount that looks mistyped: an amount-mismatch candidate.
+    fn push_mistyped_candidates(&self, b: usize, lo: i32, hi: i32, out: &mut Vec<Edge>) {
+        let f = &self.bank[b];
+        if f.name.is_empty() {
+            return;
+        }
+        let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
+            return;
+        };
+        let run = &self.by_name[s as usize..t as usize];
+        let first = run.partition_point(|&(_, k)| self.book[k as usize].day < lo);
+        for &(_, k) in run[first..].iter().take(64) {
+            let kf = &self.book[k as usize];
+            if kf.day > hi {
+                break;
+            }
+            if kf.units != f.units && looks_mistyped(f.units / self.minor, kf.units / self.minor) {
+                out.push(self.edge(b, k as usize, Relation::Mismatch, false));
             }
         }
     }
@@ -558,6 +585,10 @@ impl<'a> AccountRun<'a> {
             self.book_taken[e.book as usize] = true;
             if e.relation == Relation::Principal {
                 principal_pairs.push(e);
+                continue;
+            }
+            if e.relation == Relation::Mismatch {
+                self.push_mismatch(e);
                 continue;
             }
             // A rival is plausible when it scores close to the chosen pair and the rival's
@@ -1202,8 +1233,13 @@ impl<'a> AccountRun<'a> {
                 let Some(first) = found.first() else {
                     continue;
                 };
-                let banks: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
                 let unique = found.len() == 1;
+                if !unique && !same_name {
+                    // Several name-free combinations fit: taking one would likely steal lines
+                    // that belong to another deposit. Leave them to the exception queue.
+                    continue;
+                }
+                let banks: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
                 self.push_many_to_one(k, banks, unique, same_name);
             }
         }
@@ -1259,75 +1295,27 @@ impl<'a> AccountRun<'a> {
 
     // ---- stage 5: amount mismatches ----------------------------------------------------------
 
-    fn amount_mismatches(&mut self) {
-        let mut edges: Vec<Edge> = self
-            .mismatch_edges
-            .iter()
-            .filter(|e| !self.bank_taken[e.bank as usize] && !self.book_taken[e.book as usize])
-            .copied()
-            .collect();
-        // Same counterparty nearby with a mistyped-looking amount.
-        let mut by_name: Vec<(u64, u32)> = (0..self.book.len() as u32)
-            .filter(|&k| {
-                !self.book_taken[k as usize]
-                    && !self.book[k as usize].is_fee
-                    && !self.book[k as usize].name.is_empty()
-            })
-            .map(|k| (self.book[k as usize].name.full, k))
-            .collect();
-        by_name.sort_unstable();
-        let name_runs = runs(&by_name, |&(n, _)| n);
-        for b in 0..self.bank.len() {
-            if self.bank_taken[b] || self.bank[b].name.is_empty() {
-                continue;
-            }
-            let f = &self.bank[b];
-            let Some(&(s, t)) = name_runs.get(&f.name.full) else {
-                continue;
-            };
-            for &(_, k) in &by_name[s as usize..t as usize] {
-                let kf = &self.book[k as usize];
-                let gap = kf.day - f.day;
-                if gap < -self.options.max_lead_days || gap > self.options.max_lag_days {
-                    continue;
-                }
-                if looks_mistyped(f.units / self.minor, kf.units / self.minor) {
-                    let mut e = self.edge(b, k as usize, Relation::Mismatch, false);
-                    e.score = score(&e);
-                    edges.push(e);
-                }
-            }
+    fn push_mismatch(&mut self, e: Edge) {
+        let line = self.lines[e.bank as usize];
+        let entry = self.entries[e.book as usize];
+        let difference = line.amount - entry.amount;
+        let mut reason = self.pair_reason(&e);
+        let _ = write!(
+            reason,
+            "; amounts differ by {difference}, more than fee and rounding"
+        );
+        if !e.reference {
+            reason.push_str(" (looks like a typo)");
         }
-        edges.sort_by_key(|e| (e.bank, e.book, !e.reference));
-        edges.dedup_by_key(|e| (e.bank, e.book));
-        let chosen = assign_edges(&edges, self.bank.len(), self.book.len(), |e| {
-            self.bank[e.bank as usize].day
+        self.groups.push(Group {
+            banks: vec![e.bank],
+            books: vec![e.book],
+            outcome: Outcome::Break {
+                kind: ExceptionKind::AmountMismatch,
+                difference,
+            },
+            reason,
         });
-        for i in chosen {
-            let e = edges[i];
-            self.bank_taken[e.bank as usize] = true;
-            self.book_taken[e.book as usize] = true;
-            let line = self.lines[e.bank as usize];
-            let entry = self.entries[e.book as usize];
-            let difference = line.amount - entry.amount;
-            let mut reason = self.pair_reason(&e);
-            let _ = write!(
-                reason,
-                "; amounts differ by {difference}, more than fee and rounding"
-            );
-            if !e.reference {
-                reason.push_str(" (looks like a typo)");
-            }
-            self.groups.push(Group {
-                banks: vec![e.bank],
-                books: vec![e.book],
-                outcome: Outcome::Break {
-                    kind: ExceptionKind::AmountMismatch,
-                    difference,
-                },
-                reason,
-            });
-        }
     }
 
     // ---- stage 6: leftovers -----------------------------------------------------------------
