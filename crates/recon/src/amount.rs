@@ -32,12 +32,25 @@ pub fn minor_unit(currency: &str) -> i64 {
 /// Both are in minor units of the same currency and have the same sign.
 #[must_use]
 pub fn looks_mistyped(bank_minor: i64, book_minor: i64) -> bool {
+    mistype(bank_minor, book_minor) == Some(false)
+}
+
+/// Like [`looks_mistyped`], but also accepts a changed leading digit, which is as likely a
+/// different amount: only for leftovers of the same payee, after every grouping was tried.
+#[must_use]
+pub fn looks_mistyped_leading(bank_minor: i64, book_minor: i64) -> bool {
+    mistype(bank_minor, book_minor).is_some()
+}
+
+/// `Some(leading)` when the amounts look like one slip; `leading` when it is the first digit.
+fn mistype(bank_minor: i64, book_minor: i64) -> Option<bool> {
+    let yes = |leading: bool| Some(leading);
     if bank_minor == book_minor || (bank_minor < 0) != (book_minor < 0) {
-        return false;
+        return None;
     }
     let (a, b) = (bank_minor.unsigned_abs(), book_minor.unsigned_abs());
     if a.abs_diff(b) * 50 <= a.max(b) {
-        return true;
+        return yes(false);
     }
     let (mut da, mut db) = ([0u8; 20], [0u8; 20]);
     let (da, db) = (digits(a, &mut da), digits(b, &mut db));
@@ -47,21 +60,26 @@ pub fn looks_mistyped(bank_minor: i64, book_minor: i64) -> bool {
         for i in 0..da.len() {
             if da[i] != db[i] {
                 if n == 2 {
-                    return false;
+                    return None;
                 }
                 diffs[n] = i;
                 n += 1;
             }
         }
         match n {
-            1 => diffs[0] != 0,
-            2 => diffs[1] == diffs[0] + 1 && da[diffs[0]] == db[diffs[1]] && da[diffs[1]] == db[diffs[0]],
-            _ => false,
+            1 => yes(diffs[0] == 0),
+            2 if diffs[1] == diffs[0] + 1
+                && da[diffs[0]] == db[diffs[1]]
+                && da[diffs[1]] == db[diffs[0]] =>
+            {
+                yes(false)
+            }
+            _ => None,
         }
     } else {
         // A digit added or dropped at the end (a missing or extra zero, 450.00 vs 4500.00).
         let (short, long) = if da.len() < db.len() { (da, db) } else { (db, da) };
-        long.len() == short.len() + 1 && long.starts_with(short)
+        (long.len() == short.len() + 1 && long.starts_with(short)).then_some(false)
     }
 }
 
@@ -94,6 +112,7 @@ mod tests {
         assert!(looks_mistyped(-120_000, -102_000)); // swapped digits
         assert!(looks_mistyped(45_000, 45_900)); // one digit
         assert!(!looks_mistyped(300_000, 100_000)); // the leading digit: a different amount
+        assert!(looks_mistyped_leading(300_000, 100_000)); // … unless nothing else explains it
         assert!(looks_mistyped(45_000, 4_500)); // a dropped zero
         assert!(looks_mistyped(100_000, 101_500)); // 1.5 %
         assert!(!looks_mistyped(100_000, 130_000 + 7)); // unrelated

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::amount::{looks_mistyped, minor_unit, to_units};
+use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
 use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::{push_gap, push_name, reference_evidence};
@@ -351,6 +351,7 @@ impl<'a> AccountRun<'a> {
         // likely to find a coincidence.
         self.one_bank_many_books();
         self.many_banks_one_book(true);
+        self.leading_digit_mismatches();
         self.many_banks_one_book(false);
         self.leftovers(summary);
 
@@ -1294,6 +1295,43 @@ impl<'a> AccountRun<'a> {
     }
 
     // ---- stage 5: amount mismatches ----------------------------------------------------------
+
+    /// Leftovers of the same payee whose amounts differ in the leading digit (9.99 vs 1.99):
+    /// only now, when no grouping explained them.
+    fn leading_digit_mismatches(&mut self) {
+        let mut edges = Vec::new();
+        for b in 0..self.bank.len() {
+            let f = &self.bank[b];
+            if self.bank_taken[b] || f.name.is_empty() {
+                continue;
+            }
+            let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
+                continue;
+            };
+            let (lo, hi) = (f.day - self.options.max_lead_days, f.day + self.options.max_lag_days);
+            for &(_, k) in &self.by_name[s as usize..t as usize] {
+                let kf = &self.book[k as usize];
+                if self.book_taken[k as usize] || kf.day < lo || kf.day > hi {
+                    continue;
+                }
+                if looks_mistyped_leading(f.units / self.minor, kf.units / self.minor) {
+                    let mut e = self.edge(b, k as usize, Relation::Mismatch, false);
+                    e.score = score(&e);
+                    edges.push(e);
+                }
+            }
+        }
+        let chosen = assign_edges(&edges, self.bank.len(), self.book.len(), |e| {
+            self.bank[e.bank as usize].day
+        });
+        for i in chosen {
+            let e = edges[i];
+            self.bank_taken[e.bank as usize] = true;
+            self.book_taken[e.book as usize] = true;
+            self.push_mismatch(e);
+        }
+    }
+
 
     fn push_mismatch(&mut self, e: Edge) {
         let line = self.lines[e.bank as usize];
