@@ -78,7 +78,11 @@ fn mistype(bank_minor: i64, book_minor: i64) -> Option<bool> {
         }
     } else {
         // A digit added or dropped at the end (a missing or extra zero, 450.00 vs 4500.00).
-        let (short, long) = if da.len() < db.len() { (da, db) } else { (db, da) };
+        let (short, long) = if da.len() < db.len() {
+            (da, db)
+        } else {
+            (db, da)
+        };
         (long.len() == short.len() + 1 && long.starts_with(short)).then_some(false)
     }
 }
@@ -103,7 +107,10 @@ mod tests {
 
     #[test]
     fn units_are_exact() {
-        assert_eq!(to_units(Decimal::from_str("-1204.31").unwrap()), Some(-12_043_100));
+        assert_eq!(
+            to_units(Decimal::from_str("-1204.31").unwrap()),
+            Some(-12_043_100)
+        );
         assert_eq!(to_units(Decimal::from_str("0.001").unwrap()), Some(10));
     }
 

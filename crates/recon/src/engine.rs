@@ -154,8 +154,12 @@ pub fn reconcile(
     let mut matches = Vec::new();
     let mut exceptions = Vec::new();
     for currency in mapping.accounts.keys() {
-        let lines = bank_by_currency.remove(currency.as_str()).unwrap_or_default();
-        let entries = books_by_currency.remove(currency.as_str()).unwrap_or_default();
+        let lines = bank_by_currency
+            .remove(currency.as_str())
+            .unwrap_or_default();
+        let entries = books_by_currency
+            .remove(currency.as_str())
+            .unwrap_or_default();
         if lines.is_empty() && entries.is_empty() {
             continue;
         }
@@ -163,9 +167,8 @@ pub fn reconcile(
         run.finish(&mut matches, &mut exceptions, &mut summary);
     }
 
-    unmapped_lines.sort_by(|a, b| {
-        (&a.currency, a.booked_at, &a.id).cmp(&(&b.currency, b.booked_at, &b.id))
-    });
+    unmapped_lines
+        .sort_by(|a, b| (&a.currency, a.booked_at, &a.id).cmp(&(&b.currency, b.booked_at, &b.id)));
     for line in unmapped_lines {
         exceptions.push(Exception {
             kind: ExceptionKind::MissingInBooks,
@@ -229,6 +232,8 @@ struct AccountRun<'a> {
     name_runs: FxHashMap<u64, (u32, u32)>,
     bank_taken: Vec<bool>,
     book_taken: Vec<bool>,
+    /// Same amount, payees disagree: considered after duplicates (stage 3b).
+    weak_edges: Vec<Edge>,
     groups: Vec<Group>,
     minor: i64,
 }
@@ -330,6 +335,7 @@ impl<'a> AccountRun<'a> {
             amount_runs,
             by_token,
             token_runs,
+            weak_edges: Vec::new(),
             bank_taken: vec![false; n_bank],
             book_taken: vec![false; n_book],
             groups: Vec::new(),
@@ -347,6 +353,7 @@ impl<'a> AccountRun<'a> {
         let principal_pairs = self.assign_one_to_one(&edges);
         self.pair_fees(principal_pairs);
         self.find_duplicates();
+        self.weak_one_to_one();
         // Same-counterparty groups first; the name-free batch search last, as it is the most
         // likely to find a coincidence.
         self.one_bank_many_books();
@@ -442,7 +449,18 @@ impl<'a> AccountRun<'a> {
             local.extend(merged);
             local.sort_by_key(|e| (-e.score, e.book));
             local.truncate(MAX_EDGES_PER_LINE);
-            edges.extend_from_slice(&local);
+            for e in local.drain(..) {
+                // A pair whose payees disagree, tied by amount only, waits until duplicates
+                // have been found: a duplicate posting must not be spent on a stranger's line.
+                if e.name == NameAgreement::Different
+                    && !e.reference
+                    && e.relation == Relation::Exact
+                {
+                    self.weak_edges.push(e);
+                } else {
+                    edges.push(e);
+                }
+            }
         }
         edges
     }
@@ -596,8 +614,12 @@ impl<'a> AccountRun<'a> {
             // other end is not clearly better served by its own assignment.
             let mut rivals = 0usize;
             let mut rival_best = i64::MIN;
-            let of_bank = bank_runs.get(&e.bank).map_or(&[][..], |&(s, t)| &by_bank[s as usize..t as usize]);
-            let of_book = book_runs.get(&e.book).map_or(&[][..], |&(s, t)| &by_book[s as usize..t as usize]);
+            let of_bank = bank_runs
+                .get(&e.bank)
+                .map_or(&[][..], |&(s, t)| &by_bank[s as usize..t as usize]);
+            let of_book = book_runs
+                .get(&e.book)
+                .map_or(&[][..], |&(s, t)| &by_book[s as usize..t as usize]);
             for &(_, j) in of_bank {
                 let r = edges[j as usize];
                 if r.book == e.book {
@@ -774,8 +796,8 @@ impl<'a> AccountRun<'a> {
                     self.book_taken[fee.book as usize] = true;
                     let unique_fee = fee_degree.get(&fee.book) == Some(&1)
                         && bank_degree.get(&fee.bank) == Some(&1);
-                    let principal_sure = p.reference
-                        || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
+                    let principal_sure =
+                        p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
                     let auto = principal_sure && (fee.reference || unique_fee);
                     let fee_entry = self.entries[fee.book as usize];
                     let _ = write!(
@@ -833,8 +855,10 @@ impl<'a> AccountRun<'a> {
     }
 
     fn shares_token(&self, b: usize, k: usize) -> bool {
-        let bt = &self.bank_tokens[self.bank[b].tokens.start as usize..self.bank[b].tokens.end as usize];
-        let kt = &self.book_tokens[self.book[k].tokens.start as usize..self.book[k].tokens.end as usize];
+        let bt =
+            &self.bank_tokens[self.bank[b].tokens.start as usize..self.bank[b].tokens.end as usize];
+        let kt =
+            &self.book_tokens[self.book[k].tokens.start as usize..self.book[k].tokens.end as usize];
         bt.iter().any(|t| kt.binary_search(t).is_ok())
     }
 
@@ -905,10 +929,7 @@ impl<'a> AccountRun<'a> {
                 self.book_taken[d as usize] = true;
                 books.push(d);
             }
-            let booked: Decimal = books
-                .iter()
-                .map(|&k| self.entries[k as usize].amount)
-                .sum();
+            let booked: Decimal = books.iter().map(|&k| self.entries[k as usize].amount).sum();
             let names: Vec<&str> = std::iter::once(original)
                 .chain(dups.iter().copied())
                 .map(|k| self.entries[k as usize].id.as_str())
@@ -932,6 +953,23 @@ impl<'a> AccountRun<'a> {
                 },
                 reason,
             };
+        }
+    }
+
+    /// Leftover pairs of the same amount whose payees disagree: suggested only.
+    fn weak_one_to_one(&mut self) {
+        let edges: Vec<Edge> = std::mem::take(&mut self.weak_edges)
+            .into_iter()
+            .filter(|e| !self.bank_taken[e.bank as usize] && !self.book_taken[e.book as usize])
+            .collect();
+        let chosen = assign_edges(&edges, self.bank.len(), self.book.len(), |e| {
+            self.bank[e.bank as usize].day
+        });
+        for i in chosen {
+            let e = edges[i];
+            self.bank_taken[e.bank as usize] = true;
+            self.book_taken[e.book as usize] = true;
+            self.push_one_to_one(e, 0, true);
         }
     }
 
@@ -990,7 +1028,9 @@ impl<'a> AccountRun<'a> {
             let mid = pool.partition_point(|&i| day_of(i) < day);
             let (mut left, mut right) = (mid, mid);
             while picked.len() < limit {
-                let left_day = (left > 0).then(|| day_of(pool[left - 1])).filter(|&d| d >= lo);
+                let left_day = (left > 0)
+                    .then(|| day_of(pool[left - 1]))
+                    .filter(|&d| d >= lo);
                 let right_day = (right < pool.len())
                     .then(|| day_of(pool[right]))
                     .filter(|&d| d <= hi);
@@ -1047,7 +1087,10 @@ impl<'a> AccountRun<'a> {
                 continue;
             }
             let f = &self.bank[b];
-            let (lo, hi) = (f.day - self.options.max_lead_days, f.day + self.options.max_lag_days);
+            let (lo, hi) = (
+                f.day - self.options.max_lead_days,
+                f.day + self.options.max_lag_days,
+            );
             let mut targets = vec![(f.units, false)];
             if f.fee_units > 0 {
                 targets.push((f.units + f.fee_units, true));
@@ -1078,8 +1121,7 @@ impl<'a> AccountRun<'a> {
                         .iter()
                         .map(|&k| self.book[k as usize].units.abs())
                         .collect();
-                    let found =
-                        find_subsets(&values, target.abs(), self.options.max_group_size, 2);
+                    let found = find_subsets(&values, target.abs(), self.options.max_group_size, 2);
                     let Some(first) = found.first() else {
                         continue;
                     };
@@ -1113,8 +1155,16 @@ impl<'a> AccountRun<'a> {
             "{} postings ({}) add up to the bank {} {} {}",
             books.len(),
             ids.join(", "),
-            if net_of_fee { "amount without the fee" } else { "amount" },
-            if net_of_fee { line.amount + line.fee.abs() } else { line.amount },
+            if net_of_fee {
+                "amount without the fee"
+            } else {
+                "amount"
+            },
+            if net_of_fee {
+                line.amount + line.fee.abs()
+            } else {
+                line.amount
+            },
             self.currency
         );
         if same_name {
@@ -1155,7 +1205,11 @@ impl<'a> AccountRun<'a> {
                     );
                 }
                 None => {
-                    let _ = write!(reason, "; no bank-charge posting of {}: fee not booked", line.fee);
+                    let _ = write!(
+                        reason,
+                        "; no bank-charge posting of {}: fee not booked",
+                        line.fee
+                    );
                     self.groups.push(Group {
                         banks: vec![b as u32],
                         books,
@@ -1308,7 +1362,10 @@ impl<'a> AccountRun<'a> {
             let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
                 continue;
             };
-            let (lo, hi) = (f.day - self.options.max_lead_days, f.day + self.options.max_lag_days);
+            let (lo, hi) = (
+                f.day - self.options.max_lead_days,
+                f.day + self.options.max_lag_days,
+            );
             for &(_, k) in &self.by_name[s as usize..t as usize] {
                 let kf = &self.book[k as usize];
                 if self.book_taken[k as usize] || kf.day < lo || kf.day > hi {
@@ -1331,7 +1388,6 @@ impl<'a> AccountRun<'a> {
             self.push_mismatch(e);
         }
     }
-
 
     fn push_mismatch(&mut self, e: Edge) {
         let line = self.lines[e.bank as usize];
@@ -1387,11 +1443,16 @@ impl<'a> AccountRun<'a> {
                 reason,
             });
         }
-        let period = self.options.periods.get(self.currency).copied().or_else(|| {
-            let first = self.lines.first()?.booked_at.date_naive();
-            let last = self.lines.last()?.booked_at.date_naive();
-            Some((first, last))
-        });
+        let period = self
+            .options
+            .periods
+            .get(self.currency)
+            .copied()
+            .or_else(|| {
+                let first = self.lines.first()?.booked_at.date_naive();
+                let last = self.lines.last()?.booked_at.date_naive();
+                Some((first, last))
+            });
         for k in 0..self.book.len() {
             if self.book_taken[k] {
                 continue;

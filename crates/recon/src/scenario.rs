@@ -134,13 +134,44 @@ impl ScenarioBuilder {
 
 const CURRENCIES: [(&str, &str); 3] = [("EUR", "35"), ("GBP", "36"), ("USD", "37")];
 const ROOTS: [&str; 24] = [
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Hooli", "Vandelay",
-    "Soylent", "Tyrell", "Cyberdyne", "Oscorp", "Gringotts", "Monarch", "Pied Piper", "Dunder",
-    "Bluth", "Massive", "Nakatomi", "Sterling", "Prestige", "Aperture", "Black Mesa",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Tyrell",
+    "Cyberdyne",
+    "Oscorp",
+    "Gringotts",
+    "Monarch",
+    "Pied Piper",
+    "Dunder",
+    "Bluth",
+    "Massive",
+    "Nakatomi",
+    "Sterling",
+    "Prestige",
+    "Aperture",
+    "Black Mesa",
 ];
 const SECOND: [&str; 12] = [
-    "Studio", "Media", "Supplies", "Print", "Cloud", "Logistics", "Design", "Audio", "Labs",
-    "Foods", "Legal", "Rentals",
+    "Studio",
+    "Media",
+    "Supplies",
+    "Print",
+    "Cloud",
+    "Logistics",
+    "Design",
+    "Audio",
+    "Labs",
+    "Foods",
+    "Legal",
+    "Rentals",
 ];
 const SUFFIXES: [&str; 8] = ["GmbH", "Ltd", "LLC", "Inc", "BV", "SARL", "", "Ltd."];
 
@@ -225,7 +256,10 @@ impl Generator {
         Self {
             cfg,
             rng,
-            start: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().unwrap_or_default(),
+            start: Utc
+                .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
             bank: Vec::new(),
             books: Vec::new(),
             truth: Truth::default(),
@@ -354,9 +388,10 @@ impl Generator {
         let _ = kind_if_clean;
         if self.rng.chance(self.cfg.missing_posting) {
             for b in bank_ids {
-                self.truth
-                    .exceptions
-                    .push((ExceptionKind::MissingInBooks, TruthGroup::new(vec![b], vec![])));
+                self.truth.exceptions.push((
+                    ExceptionKind::MissingInBooks,
+                    TruthGroup::new(vec![b], vec![]),
+                ));
             }
             return;
         }
@@ -385,9 +420,10 @@ impl Generator {
             self.books.push(dup);
             self.books.append(&mut principal);
             self.books.extend(fee);
-            self.truth
-                .exceptions
-                .push((ExceptionKind::DuplicatePosting, TruthGroup::new(bank_ids, ids)));
+            self.truth.exceptions.push((
+                ExceptionKind::DuplicatePosting,
+                TruthGroup::new(bank_ids, ids),
+            ));
             return;
         }
         if bank_ids.len() == 1
@@ -403,9 +439,10 @@ impl Generator {
                 .unwrap_or(0);
             principal[0].amount = Decimal::new(typo(cents, &mut self.rng), 2);
             self.books.append(&mut principal);
-            self.truth
-                .exceptions
-                .push((ExceptionKind::AmountMismatch, TruthGroup::new(bank_ids, ids)));
+            self.truth.exceptions.push((
+                ExceptionKind::AmountMismatch,
+                TruthGroup::new(bank_ids, ids),
+            ));
             return;
         }
         self.books.append(&mut principal);
@@ -424,9 +461,10 @@ impl Generator {
         entry.counterparty = name.to_owned();
         let id = entry.id.clone();
         self.books.push(entry);
-        self.truth
-            .exceptions
-            .push((ExceptionKind::MissingInBank, TruthGroup::new(vec![], vec![id])));
+        self.truth.exceptions.push((
+            ExceptionKind::MissingInBank,
+            TruthGroup::new(vec![], vec![id]),
+        ));
     }
 
     fn vendor_transfer(&mut self, currency: (&str, &str), day: i64) {
@@ -438,7 +476,11 @@ impl Generator {
         let bank_name = self.vendors[v].bank_name.clone();
         let book_name = self.vendors[v].book_name.clone();
         let with_reference = self.rng.chance(0.8);
-        let reference = if with_reference { invoice.clone() } else { String::new() };
+        let reference = if with_reference {
+            invoice.clone()
+        } else {
+            String::new()
+        };
         let id = self.bank_line(
             "TRANSFER",
             at,
@@ -450,7 +492,12 @@ impl Generator {
             "TRANSFER",
         );
         let lag = self.lag();
-        let mut pay = self.book("BillPayment", BookEntryKind::BillPayment, currency, day + lag);
+        let mut pay = self.book(
+            "BillPayment",
+            BookEntryKind::BillPayment,
+            currency,
+            day + lag,
+        );
         pay.counterparty = book_name.clone();
         if with_reference {
             pay.doc_number = invoice;
@@ -496,7 +543,11 @@ impl Generator {
         let at = self.when(day);
         let bank_name = self.customers[c].bank_name.clone();
         let with_reference = self.rng.chance(0.7);
-        let reference = if with_reference { invoice.clone() } else { String::new() };
+        let reference = if with_reference {
+            invoice.clone()
+        } else {
+            String::new()
+        };
         let id = self.bank_line(
             "TRANSFER", at, cents, 0, currency.0, &bank_name, &reference, "DEPOSIT",
         );
@@ -545,7 +596,12 @@ impl Generator {
         let lag = self.rng.range(0, 5);
         let mut postings = Vec::new();
         for cents in bills {
-            let mut p = self.book("BillPayment", BookEntryKind::BillPayment, currency, day + lag);
+            let mut p = self.book(
+                "BillPayment",
+                BookEntryKind::BillPayment,
+                currency,
+                day + lag,
+            );
             p.amount = Decimal::new(-cents, 2);
             p.counterparty = self.vendors[v].book_name.clone();
             postings.push(p);
@@ -624,8 +680,12 @@ impl QualityReport {
     pub fn measure(scenario: &Scenario, result: &Reconciliation) -> Self {
         use std::collections::BTreeSet;
         let truth_matches: BTreeSet<&TruthGroup> = scenario.truth.matches.iter().collect();
-        let truth_exceptions: BTreeSet<(ExceptionKind, &TruthGroup)> =
-            scenario.truth.exceptions.iter().map(|(k, g)| (*k, g)).collect();
+        let truth_exceptions: BTreeSet<(ExceptionKind, &TruthGroup)> = scenario
+            .truth
+            .exceptions
+            .iter()
+            .map(|(k, g)| (*k, g))
+            .collect();
         let mut r = Self {
             true_matches: truth_matches.len(),
             ..Self::default()
@@ -683,18 +743,28 @@ impl QualityReport {
     /// Over all kinds.
     #[must_use]
     pub fn exception_precision(&self) -> f64 {
-        let (r, c) = self.exceptions.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+        let (r, c) = self
+            .exceptions
+            .values()
+            .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
         ratio(c, r)
     }
     #[must_use]
     pub fn exception_recall(&self) -> f64 {
-        let (t, f) = self.exceptions.values().fold((0, 0), |a, v| (a.0 + v.2, a.1 + v.3));
+        let (t, f) = self
+            .exceptions
+            .values()
+            .fold((0, 0), |a, v| (a.0 + v.2, a.1 + v.3));
         ratio(f, t)
     }
 }
 
 fn ratio(num: usize, den: usize) -> f64 {
-    if den == 0 { 1.0 } else { num as f64 / den as f64 }
+    if den == 0 {
+        1.0
+    } else {
+        num as f64 / den as f64
+    }
 }
 
 impl std::fmt::Display for QualityReport {
@@ -725,7 +795,11 @@ impl std::fmt::Display for QualityReport {
             "exception precision    {:>7.3} %",
             100.0 * self.exception_precision()
         )?;
-        writeln!(f, "{:<18} {:>9} {:>9} {:>9} {:>9}", "kind", "true", "reported", "recall", "precision")?;
+        writeln!(
+            f,
+            "{:<18} {:>9} {:>9} {:>9} {:>9}",
+            "kind", "true", "reported", "recall", "precision"
+        )?;
         for (kind, (reported, correct, truth, found)) in &self.exceptions {
             writeln!(
                 f,

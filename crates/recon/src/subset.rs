@@ -12,7 +12,17 @@ pub fn find_subsets(values: &[i64], target: i64, max_size: usize, limit: usize) 
     let mut found = Vec::new();
     let mut stack = Vec::with_capacity(max_size);
     let mut budget = STEP_BUDGET;
-    search(values, target, max_size, limit, 0, 0, &mut stack, &mut found, &mut budget);
+    search(
+        values,
+        target,
+        max_size,
+        limit,
+        0,
+        0,
+        &mut stack,
+        &mut found,
+        &mut budget,
+    );
     found
 }
 
@@ -49,7 +59,17 @@ fn search(
                 found.push(stack.clone());
             }
         } else if stack.len() < max_size {
-            search(values, target, max_size, limit, i + 1, next, stack, found, budget);
+            search(
+                values,
+                target,
+                max_size,
+                limit,
+                i + 1,
+                next,
+                stack,
+                found,
+                budget,
+            );
         }
         stack.pop();
     }

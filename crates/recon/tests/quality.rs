@@ -33,9 +33,21 @@ fn quality_meets_the_targets() {
         }
     }
     println!("quality over 5 scenarios of 4,000 movements each:\n{total}");
-    assert!(total.auto_precision() >= 0.999, "auto precision {}", total.auto_precision());
-    assert!(total.match_recall() >= 0.98, "match recall {}", total.match_recall());
-    assert!(total.exception_recall() >= 0.95, "exception recall {}", total.exception_recall());
+    assert!(
+        total.auto_precision() >= 0.999,
+        "auto precision {}",
+        total.auto_precision()
+    );
+    assert!(
+        total.match_recall() >= 0.98,
+        "match recall {}",
+        total.match_recall()
+    );
+    assert!(
+        total.exception_recall() >= 0.95,
+        "exception recall {}",
+        total.exception_recall()
+    );
     assert!(
         total.exception_precision() >= 0.90,
         "exception precision {}",

@@ -64,7 +64,14 @@ fn run(bank: &[BankLine], books: &[BookEntry]) -> Reconciliation {
 
 #[test]
 fn a_fee_booked_as_bank_charge_is_a_fee_split() {
-    let bank = [line("TRANSFER-900000002", 10, "-1204.31", "4.31", "ACME GMBH", "INV-1042")];
+    let bank = [line(
+        "TRANSFER-900000002",
+        10,
+        "-1204.31",
+        "4.31",
+        "ACME GMBH",
+        "INV-1042",
+    )];
     let mut pay = posting("BillPayment:236", 11, "-1200.00", "Acme GmbH");
     pay.doc_number = "INV-1042".into();
     let mut fee = posting("Purchase:237", 11, "-4.31", "Wise");
@@ -81,7 +88,14 @@ fn a_fee_booked_as_bank_charge_is_a_fee_split() {
 
 #[test]
 fn a_missing_fee_is_an_unbooked_fee_with_the_fee_as_difference() {
-    let bank = [line("TRANSFER-900000007", 10, "-1204.31", "4.31", "Acme GmbH", "INV-1042")];
+    let bank = [line(
+        "TRANSFER-900000007",
+        10,
+        "-1204.31",
+        "4.31",
+        "Acme GmbH",
+        "INV-1042",
+    )];
     let mut pay = posting("BillPayment:240", 12, "-1200.00", "ACME");
     pay.doc_number = "INV-1042".into();
     let r = run(&bank, &[pay]);
@@ -105,14 +119,25 @@ fn a_batch_deposit_groups_several_credits() {
         line("TRANSFER-5", 6, "-99.00", "0", "Other", ""),
     ];
     let r = run(&bank, &[posting("Deposit:860", 8, "10154.87", "")]);
-    let m = r.matches.iter().find(|m| m.kind == MatchKind::ManyToOne).expect("{r:#?}");
+    let m = r
+        .matches
+        .iter()
+        .find(|m| m.kind == MatchKind::ManyToOne)
+        .expect("{r:#?}");
     assert_eq!(m.bank.len(), 4);
     assert_eq!(m.status, MatchStatus::Suggested);
 }
 
 #[test]
 fn one_payment_for_several_bills_of_one_vendor() {
-    let bank = [line("TRANSFER-9", 4, "-3000.00", "0", "GLOBEX INC", "Bills")];
+    let bank = [line(
+        "TRANSFER-9",
+        4,
+        "-3000.00",
+        "0",
+        "GLOBEX INC",
+        "Bills",
+    )];
     let books = [
         posting("BillPayment:1", 5, "-1000.00", "Globex"),
         posting("BillPayment:2", 5, "-1750.00", "Globex"),
@@ -139,7 +164,10 @@ fn identical_subscriptions_are_assigned_by_vendor_not_first_come() {
     assert_eq!(r.matches.len(), 2);
     for m in &r.matches {
         let pair = (m.bank[0].as_str(), m.books[0].as_str());
-        assert!(matches!(pair, ("CARD-1", "Purchase:2") | ("CARD-2", "Purchase:1")), "{m:?}");
+        assert!(
+            matches!(pair, ("CARD-1", "Purchase:2") | ("CARD-2", "Purchase:1")),
+            "{m:?}"
+        );
     }
 }
 
@@ -147,7 +175,10 @@ fn identical_subscriptions_are_assigned_by_vendor_not_first_come() {
 fn amount_alone_with_two_candidates_is_only_suggested() {
     let bank = [line("CARD-1", 3, "-49.00", "0", "", "")];
     // Ten days apart: not a duplicate, but still a plausible candidate.
-    let books = [posting("Purchase:1", 3, "-49.00", ""), posting("Purchase:2", 12, "-49.00", "")];
+    let books = [
+        posting("Purchase:1", 3, "-49.00", ""),
+        posting("Purchase:2", 12, "-49.00", ""),
+    ];
     let r = run(&bank, &books);
     assert_eq!(r.matches.len(), 1);
     assert_eq!(r.matches[0].status, MatchStatus::Suggested);
@@ -156,7 +187,10 @@ fn amount_alone_with_two_candidates_is_only_suggested() {
 #[test]
 fn a_posting_entered_twice_is_a_duplicate_naming_both() {
     let bank = [line("CARD-1", 3, "-312.40", "0", "Vandelay", "")];
-    let books = [posting("Purchase:1", 3, "-312.40", "Vandelay"), posting("Purchase:2", 5, "-312.40", "VANDELAY LLC")];
+    let books = [
+        posting("Purchase:1", 3, "-312.40", "Vandelay"),
+        posting("Purchase:2", 5, "-312.40", "VANDELAY LLC"),
+    ];
     let r = run(&bank, &books);
     assert!(r.matches.is_empty());
     assert_eq!(r.exceptions.len(), 1);
@@ -178,20 +212,42 @@ fn swapped_digits_are_an_amount_mismatch() {
 #[test]
 fn lonely_lines_are_missing_on_the_other_side() {
     let bank = [line("CARD-1", 3, "-12.00", "0", "", "")];
-    let books = [posting("Purchase:1", 20, "-80.00", ""), posting("Purchase:2", 1, "-5.00", "")];
+    let books = [
+        posting("Purchase:1", 20, "-80.00", ""),
+        posting("Purchase:2", 1, "-5.00", ""),
+    ];
     let mut late = posting("Purchase:3", 1, "-9.00", "");
     late.txn_date = NaiveDate::from_ymd_opt(2024, 4, 15).unwrap();
     let r = run(&bank, &[books[0].clone(), books[1].clone(), late]);
     let kinds: Vec<_> = r.exceptions.iter().map(|e| e.kind).collect();
     println!("{r:#?}");
-    assert_eq!(kinds.iter().filter(|k| **k == ExceptionKind::MissingInBank).count(), 2);
-    assert_eq!(kinds.iter().filter(|k| **k == ExceptionKind::MissingInBooks).count(), 1);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == ExceptionKind::MissingInBank)
+            .count(),
+        2
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == ExceptionKind::MissingInBooks)
+            .count(),
+        1
+    );
     assert_eq!(r.summary.books_outside_period, ["Purchase:3"]);
 }
 
 #[test]
 fn the_json_has_the_contract_shape() {
-    let bank = [line("TRANSFER-900000002", 10, "-1204.31", "4.31", "ACME GMBH", "INV-1042")];
+    let bank = [line(
+        "TRANSFER-900000002",
+        10,
+        "-1204.31",
+        "4.31",
+        "ACME GMBH",
+        "INV-1042",
+    )];
     let mut pay = posting("BillPayment:236", 11, "-1204.31", "Acme GmbH");
     pay.doc_number = "INV-1042".into();
     let json = serde_json::to_value(run(&bank, &[pay])).unwrap();
