@@ -45,10 +45,13 @@ const PENALTY_DIFFERENT_NAME: i64 = 15;
 const PRUNE_MARGIN: i64 = 45;
 /// An alternative within this margin of the chosen pair makes the choice ambiguous.
 const AMBIGUITY_MARGIN: i64 = 25;
-/// Bank lines per Hungarian sub-problem; larger groups are cut in date order.
-const MAX_GROUP: usize = 64;
+/// Largest group (bank lines or postings) solved exactly by the Hungarian method. Larger
+/// groups only arise from many identical amounts without telling names; they are solved best
+/// pair first over the whole group (still global, never first come first served), and their
+/// matches stay `suggested` unless a reference or payee sets the pair apart.
+const MAX_EXACT_GROUP: usize = 40;
 /// Candidates kept per bank line (best scores).
-const MAX_EDGES_PER_LINE: usize = 12;
+const MAX_EDGES_PER_LINE: usize = 8;
 /// How many days of credits one batch deposit may group.
 const BATCH_WINDOW_DAYS: i32 = 12;
 /// A reference token on more postings than this identifies nothing.
@@ -1568,58 +1571,49 @@ fn assign_edges(
     chosen
 }
 
-/// One connected group, already in (day, bank, book) order; cut into slices of at most
-/// `MAX_GROUP` bank lines, each solved exactly; later slices see what earlier ones took.
+/// One connected group: exactly (Hungarian) when small, best pair first when large.
 fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
-    let mut books_taken: FxHashMap<u32, ()> = FxHashMap::default();
-    let mut i = 0;
-    while i < group.len() {
-        // Collect edges of the next MAX_GROUP distinct bank lines.
-        let mut banks: Vec<u32> = Vec::new();
-        let mut j = i;
-        while j < group.len() {
-            let b = edges[group[j]].bank;
-            if banks.last() != Some(&b) {
-                if banks.len() == MAX_GROUP {
-                    break;
-                }
-                banks.push(b);
-            }
-            j += 1;
-        }
-        let slice: Vec<usize> = group[i..j]
-            .iter()
-            .copied()
-            .filter(|&g| !books_taken.contains_key(&edges[g].book))
-            .collect();
-        let mut books: Vec<u32> = slice.iter().map(|&g| edges[g].book).collect();
-        books.sort_unstable();
-        books.dedup();
-        let row_of: FxHashMap<u32, usize> =
-            banks.iter().enumerate().map(|(r, &b)| (b, r)).collect();
-        let candidates: Vec<Candidate> = slice
-            .iter()
-            .filter_map(|&g| {
-                let e = &edges[g];
-                Some(Candidate {
-                    row: *row_of.get(&e.bank)?,
-                    col: books.binary_search(&e.book).ok()?,
-                    score: e.score,
-                })
-            })
-            .collect();
-        let result = assign(banks.len(), books.len(), &candidates);
-        for &g in &slice {
+    let mut banks: Vec<u32> = group.iter().map(|&g| edges[g].bank).collect();
+    banks.sort_unstable();
+    banks.dedup();
+    let mut books: Vec<u32> = group.iter().map(|&g| edges[g].book).collect();
+    books.sort_unstable();
+    books.dedup();
+    if banks.len() > MAX_EXACT_GROUP || books.len() > MAX_EXACT_GROUP {
+        let mut order: Vec<usize> = group.to_vec();
+        order.sort_unstable_by_key(|&g| {
             let e = &edges[g];
-            let (Some(&row), Ok(col)) = (row_of.get(&e.bank), books.binary_search(&e.book)) else {
+            (-e.score, e.gap.abs(), e.bank, e.book)
+        });
+        let mut bank_used: FxHashMap<u32, ()> = FxHashMap::default();
+        let mut book_used: FxHashMap<u32, ()> = FxHashMap::default();
+        for g in order {
+            let e = &edges[g];
+            if bank_used.contains_key(&e.bank) || book_used.contains_key(&e.book) {
                 continue;
-            };
-            if result[row] == Some(col) {
-                chosen.push(g);
-                books_taken.insert(e.book, ());
             }
+            bank_used.insert(e.bank, ());
+            book_used.insert(e.book, ());
+            chosen.push(g);
         }
-        i = j;
+        return;
+    }
+    let candidates: Vec<Candidate> = group
+        .iter()
+        .filter_map(|&g| {
+            let e = &edges[g];
+            Some(Candidate {
+                row: banks.binary_search(&e.bank).ok()?,
+                col: books.binary_search(&e.book).ok()?,
+                score: e.score,
+            })
+        })
+        .collect();
+    let result = assign(banks.len(), books.len(), &candidates);
+    for (&g, c) in group.iter().zip(&candidates) {
+        if result[c.row] == Some(c.col) {
+            chosen.push(g);
+        }
     }
 }
 
