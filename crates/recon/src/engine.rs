@@ -25,7 +25,7 @@ use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units
 use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::{push_gap, push_name, reference_evidence};
-use crate::fasthash::FxHashMap;
+use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
@@ -248,15 +248,31 @@ impl<'a> AccountRun<'a> {
         mut entries: Vec<&'a BookEntry>,
         options: &'a Options,
     ) -> Self {
-        lines.sort_by(|a, b| (a.booked_at, &a.id, a.amount).cmp(&(b.booked_at, &b.id, b.amount)));
-        entries.sort_by(|a, b| {
-            (a.txn_date, a.created_at, &a.id, a.amount).cmp(&(
-                b.txn_date,
-                b.created_at,
-                &b.id,
-                b.amount,
-            ))
+        // Canonical order, whatever the input order: by time, then id. Keys are computed once
+        // (the id through a hash, so ties rarely reach a string comparison).
+        let mut keyed: Vec<(i64, u64, &BankLine)> = lines
+            .iter()
+            .map(|l| {
+                let t = l.booked_at.timestamp() * 1_000_000_000
+                    + i64::from(l.booked_at.timestamp_subsec_nanos());
+                (t, fx_hash_bytes(l.id.as_bytes()), *l)
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            (a.0, a.1, &a.2.id, a.2.amount).cmp(&(b.0, b.1, &b.2.id, b.2.amount))
         });
+        lines = keyed.into_iter().map(|k| k.2).collect();
+        let mut keyed: Vec<(i32, i64, u64, &BookEntry)> = entries
+            .iter()
+            .map(|e| {
+                let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
+                (e.txn_date.num_days_from_ce(), created, fx_hash_bytes(e.id.as_bytes()), *e)
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            (a.0, a.1, a.2, &a.3.id, a.3.amount).cmp(&(b.0, b.1, b.2, &b.3.id, b.3.amount))
+        });
+        entries = keyed.into_iter().map(|k| k.3).collect();
         let mut scratch = String::new();
         let mut bank_tokens = Vec::with_capacity(lines.len() * 3);
         let bank: Vec<BankFacts> = lines
@@ -372,9 +388,9 @@ impl<'a> AccountRun<'a> {
                 g.books.iter().min().copied().unwrap_or(u32::MAX),
             )
         });
-        for mut g in groups {
-            g.banks.sort_unstable();
-            g.books.sort_unstable();
+        // Ids inside a group keep the order they were decided in (principal before fee),
+        // which is canonical because every stage walks the canonical order.
+        for g in groups {
             let bank: Vec<String> = g
                 .banks
                 .iter()

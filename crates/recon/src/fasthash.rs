@@ -47,7 +47,9 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
     fn finish(&self) -> u64 {
-        self.hash
+        // The multiply leaves the low bits (the bucket index) poorly mixed for keys with
+        // trailing zeros, like amounts in ten-thousandths; rotate the good high bits down.
+        self.hash.rotate_left(26)
     }
 }
 
