@@ -4,37 +4,40 @@
 use crate::fasthash::fx_hash_bytes;
 
 /// Legal-form words that banks and ledgers add or drop at will.
-const LEGAL_SUFFIXES: &[&str] = &[
-    "gmbh",
-    "ltd",
-    "limited",
-    "llc",
-    "llp",
-    "lp",
-    "inc",
-    "incorporated",
-    "bv",
-    "nv",
-    "sarl",
-    "sas",
-    "sa",
-    "ag",
-    "kg",
-    "ug",
-    "plc",
-    "co",
-    "corp",
-    "corporation",
-    "company",
-    "oy",
-    "ab",
-    "as",
-    "aps",
-    "srl",
-    "spa",
-    "pty",
-    "the",
-];
+fn is_legal_suffix(word: &str) -> bool {
+    matches!(
+        word,
+        "gmbh"
+            | "ltd"
+            | "limited"
+            | "llc"
+            | "llp"
+            | "lp"
+            | "inc"
+            | "incorporated"
+            | "bv"
+            | "nv"
+            | "sarl"
+            | "sas"
+            | "sa"
+            | "ag"
+            | "kg"
+            | "ug"
+            | "plc"
+            | "co"
+            | "corp"
+            | "corporation"
+            | "company"
+            | "oy"
+            | "ab"
+            | "as"
+            | "aps"
+            | "srl"
+            | "spa"
+            | "pty"
+            | "the"
+    )
+}
 
 /// A counterparty name reduced to two hashes: the whole normalized name and its first word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,7 +75,7 @@ impl NameKey {
                 return;
             }
             let h = fx_hash_bytes(word.as_bytes());
-            if LEGAL_SUFFIXES.contains(&word) {
+            if is_legal_suffix(word) {
                 // A suffix only counts if real words follow it ("The Wise Company" keeps "wise").
                 pending_suffixes = mix(pending_suffixes, h);
                 pending_count += 1;
@@ -90,7 +93,9 @@ impl NameKey {
             *words += 1;
         };
         for ch in name.chars() {
-            if ch.is_alphanumeric() {
+            if ch.is_ascii_alphanumeric() {
+                scratch.push(ch.to_ascii_lowercase());
+            } else if ch.is_alphanumeric() {
                 for lower in ch.to_lowercase() {
                     scratch.push(lower);
                 }

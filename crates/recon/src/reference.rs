@@ -36,6 +36,9 @@ pub fn tokens(text: &str) -> Vec<String> {
 }
 
 fn for_each_token(text: &str, scratch: &mut String, mut emit: impl FnMut(&str, Option<&str>)) {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return;
+    }
     let mut digits = String::new();
     for word in text.split(|c: char| {
         c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '\'')
