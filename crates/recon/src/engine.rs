@@ -1,15 +1,17 @@
 //! The matcher, one mapped account at a time, in stages:
 //!
-//! 1. candidates by index (exact amount, amount net of the Wise fee, reference tokens), scored
-//!    (reference > amount > counterparty > date), then a global one-to-one assignment inside
-//!    each ambiguous group;
+//! 1. candidates by index (exact amount, amount net of the Wise fee, reference tokens, same
+//!    payee with a mistyped-looking amount), scored (reference > amount > counterparty > date),
+//!    then a global one-to-one assignment inside each ambiguous group; a chosen pair whose
+//!    amounts differ is an amount mismatch;
 //! 2. fee books paired to bank lines whose posting covers only the principal (fee split), or
 //!    the fee reported as unbooked;
-//! 3. leftover postings that repeat a matched one: duplicates;
-//! 4. one bank line for several postings, and several bank lines for one posting, by bounded
-//!    subset search among nearby leftovers (same counterparty first);
-//! 5. leftovers tied by reference or counterparty whose amounts differ: amount mismatches;
-//! 6. everything else: missing in books / missing in bank (or outside the period).
+//! 3. leftover postings that repeat a matched one: duplicates; then pairs of equal amount whose
+//!    payees disagree (suggested only);
+//! 4. one bank line for several postings of its payee, several bank lines for one posting
+//!    (batch deposits), by bounded subset search among nearby leftovers; leftovers of one payee
+//!    whose amounts differ in the leading digit (amount mismatch); name-free batches last;
+//! 5. everything else: missing in books / missing in bank (or outside the period).
 //!
 //! Everything iterates in a canonical order (bank lines by time then id, postings by date then
 //! creation then id) and hash maps are only used for look-ups, so the output does not depend on
@@ -266,7 +268,12 @@ impl<'a> AccountRun<'a> {
             .iter()
             .map(|e| {
                 let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
-                (e.txn_date.num_days_from_ce(), created, fx_hash_bytes(e.id.as_bytes()), *e)
+                (
+                    e.txn_date.num_days_from_ce(),
+                    created,
+                    fx_hash_bytes(e.id.as_bytes()),
+                    *e,
+                )
             })
             .collect();
         keyed.sort_unstable_by(|a, b| {
