@@ -1,0 +1,128 @@
+//! Money as integers for indexing, and the shapes of a mistyped amount.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+/// Amounts are indexed in ten-thousandths of a currency unit: exact for every ISO currency
+/// (at most three decimals) and for Wise's four-decimal rates never used as money here.
+pub const UNITS_PER_MAJOR: i64 = 10_000;
+
+/// `amount` in ten-thousandths, or `None` when it does not fit (absurd amounts are never matched
+/// by index, only reported).
+#[must_use]
+pub fn to_units(amount: Decimal) -> Option<i64> {
+    (amount * Decimal::from(UNITS_PER_MAJOR)).round().to_i64()
+}
+
+/// The smallest coin of `currency`, in ten-thousandths (ISO 4217 exponents).
+#[must_use]
+pub fn minor_unit(currency: &str) -> i64 {
+    match currency {
+        "JPY" | "KRW" | "HUF" | "CLP" | "ISK" | "VND" | "XOF" | "XAF" | "UGX" | "PYG" | "IDR" => {
+            UNITS_PER_MAJOR
+        }
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 10,
+        _ => 100,
+    }
+}
+
+/// Whether `book` looks like `bank` mistyped: two neighbouring digits swapped, one digit
+/// changed (not the leading one: that is a different amount more often than a slip), a digit
+/// added or dropped at the end, or a difference of at most 2 % (FX or rounding drift).
+/// Both are in minor units of the same currency and have the same sign.
+#[must_use]
+pub fn looks_mistyped(bank_minor: i64, book_minor: i64) -> bool {
+    mistype(bank_minor, book_minor) == Some(false)
+}
+
+/// Like [`looks_mistyped`], but also accepts a changed leading digit, which is as likely a
+/// different amount: only for leftovers of the same payee, after every grouping was tried.
+#[must_use]
+pub fn looks_mistyped_leading(bank_minor: i64, book_minor: i64) -> bool {
+    mistype(bank_minor, book_minor).is_some()
+}
+
+/// `Some(leading)` when the amounts look like one slip; `leading` when it is the first digit.
+fn mistype(bank_minor: i64, book_minor: i64) -> Option<bool> {
+    let yes = |leading: bool| Some(leading);
+    if bank_minor == book_minor || (bank_minor < 0) != (book_minor < 0) {
+        return None;
+    }
+    let (a, b) = (bank_minor.unsigned_abs(), book_minor.unsigned_abs());
+    if a.abs_diff(b) * 50 <= a.max(b) {
+        return yes(false);
+    }
+    let (mut da, mut db) = ([0u8; 20], [0u8; 20]);
+    let (da, db) = (digits(a, &mut da), digits(b, &mut db));
+    if da.len() == db.len() {
+        let mut diffs = [0usize; 3];
+        let mut n = 0;
+        for i in 0..da.len() {
+            if da[i] != db[i] {
+                if n == 2 {
+                    return None;
+                }
+                diffs[n] = i;
+                n += 1;
+            }
+        }
+        match n {
+            1 => yes(diffs[0] == 0),
+            2 if diffs[1] == diffs[0] + 1
+                && da[diffs[0]] == db[diffs[1]]
+                && da[diffs[1]] == db[diffs[0]] =>
+            {
+                yes(false)
+            }
+            _ => None,
+        }
+    } else {
+        // A digit added or dropped at the end (a missing or extra zero, 450.00 vs 4500.00).
+        let (short, long) = if da.len() < db.len() {
+            (da, db)
+        } else {
+            (db, da)
+        };
+        (long.len() == short.len() + 1 && long.starts_with(short)).then_some(false)
+    }
+}
+
+fn digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn units_are_exact() {
+        assert_eq!(
+            to_units(Decimal::from_str("-1204.31").unwrap()),
+            Some(-12_043_100)
+        );
+        assert_eq!(to_units(Decimal::from_str("0.001").unwrap()), Some(10));
+    }
+
+    #[test]
+    fn typo_shapes() {
+        assert!(looks_mistyped(-120_000, -102_000)); // swapped digits
+        assert!(looks_mistyped(45_000, 45_900)); // one digit
+        assert!(!looks_mistyped(300_000, 100_000)); // the leading digit: a different amount
+        assert!(looks_mistyped_leading(300_000, 100_000)); // … unless nothing else explains it
+        assert!(looks_mistyped(45_000, 4_500)); // a dropped zero
+        assert!(looks_mistyped(100_000, 101_500)); // 1.5 %
+        assert!(!looks_mistyped(100_000, 130_000 + 7)); // unrelated
+        assert!(!looks_mistyped(100, -100)); // opposite sign
+    }
+}

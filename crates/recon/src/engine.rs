@@ -1,0 +1,1675 @@
+//! The matcher, one mapped account at a time, in stages:
+//!
+//! 1. candidates by index (exact amount, amount net of the Wise fee, reference tokens, same
+//!    payee with a mistyped-looking amount), scored (reference > amount > counterparty > date),
+//!    then a global one-to-one assignment inside each ambiguous group; a chosen pair whose
+//!    amounts differ is an amount mismatch;
+//! 2. fee books paired to bank lines whose posting covers only the principal (fee split), or
+//!    the fee reported as unbooked;
+//! 3. leftover postings that repeat a matched one: duplicates; then pairs of equal amount whose
+//!    payees disagree (suggested only);
+//! 4. one bank line for several postings of its payee, several bank lines for one posting
+//!    (batch deposits), by bounded subset search among nearby leftovers; leftovers of one payee
+//!    whose amounts differ in the leading digit (amount mismatch); name-free batches last;
+//! 5. everything else: missing in books / missing in bank (or outside the period).
+//!
+//! Everything iterates in a canonical order (bank lines by time then id, postings by date then
+//! creation then id) and hash maps are only used for look-ups, so the output does not depend on
+//! the input order.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
+use crate::assignment::{Candidate, assign};
+use crate::counterparty::{NameAgreement, NameKey};
+use crate::explain::{push_gap, push_name, reference_evidence};
+use crate::fasthash::{FxHashMap, fx_hash_bytes};
+use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
+use crate::output::{
+    Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
+};
+use crate::reference::push_tokens;
+use crate::subset::find_subsets;
+
+/// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
+/// surveyed (reconciliation-prior-art.md §0); the numbers only need to keep that order.
+const SCORE_REFERENCE: i64 = 100;
+const SCORE_EXACT_AMOUNT: i64 = 40;
+const SCORE_PRINCIPAL_AMOUNT: i64 = 30;
+const SCORE_SAME_NAME: i64 = 30;
+const SCORE_SIMILAR_NAME: i64 = 15;
+const PENALTY_DIFFERENT_NAME: i64 = 15;
+/// Candidates this far below an endpoint's best cannot win; dropping them keeps groups small.
+const PRUNE_MARGIN: i64 = 45;
+/// An alternative within this margin of the chosen pair makes the choice ambiguous.
+const AMBIGUITY_MARGIN: i64 = 25;
+/// Largest group (bank lines or postings) solved exactly by the Hungarian method. Larger
+/// groups only arise from many identical amounts without telling names; they are solved best
+/// pair first over the whole group (still global, never first come first served), and their
+/// matches stay `suggested` unless a reference or payee sets the pair apart.
+const MAX_EXACT_GROUP: usize = 40;
+/// Candidates kept per bank line (best scores).
+const MAX_EDGES_PER_LINE: usize = 8;
+/// How many days of credits one batch deposit may group.
+const BATCH_WINDOW_DAYS: i32 = 12;
+/// A reference token on more postings than this identifies nothing.
+const MAX_REFERENCE_FANOUT: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    /// Same amount.
+    Exact,
+    /// The posting covers the bank amount without the Wise fee.
+    Principal,
+    /// Tied by reference, amount differs.
+    Mismatch,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    bank: u32,
+    book: u32,
+    relation: Relation,
+    reference: bool,
+    name: NameAgreement,
+    gap: i32,
+    score: i64,
+}
+
+/// Leftovers grouped by counterparty, each group in day order.
+struct NamePool {
+    sorted: Vec<(u64, u32)>,
+    runs: FxHashMap<u64, (u32, u32)>,
+}
+
+struct BankFacts {
+    day: i32,
+    units: i64,
+    fee_units: i64,
+    name: NameKey,
+    tokens: std::ops::Range<u32>,
+}
+
+struct BookFacts {
+    day: i32,
+    units: i64,
+    name: NameKey,
+    tokens: std::ops::Range<u32>,
+    is_fee: bool,
+}
+
+/// A decided group, in account-local indices.
+struct Group {
+    banks: Vec<u32>,
+    books: Vec<u32>,
+    outcome: Outcome,
+    reason: String,
+}
+
+enum Outcome {
+    Matched {
+        kind: MatchKind,
+        status: MatchStatus,
+        confidence: f64,
+    },
+    Break {
+        kind: ExceptionKind,
+        difference: Decimal,
+    },
+}
+
+/// Reconciles bank lines against book entries. See the crate documentation.
+#[must_use]
+pub fn reconcile(
+    bank: &[BankLine],
+    books: &[BookEntry],
+    mapping: &Mapping,
+    options: &Options,
+) -> Reconciliation {
+    let mut bank_by_currency: BTreeMap<&str, Vec<&BankLine>> = BTreeMap::new();
+    let mut unmapped_lines: Vec<&BankLine> = Vec::new();
+    for line in bank {
+        if mapping.account_for(&line.currency).is_some() {
+            bank_by_currency
+                .entry(line.currency.as_str())
+                .or_default()
+                .push(line);
+        } else {
+            unmapped_lines.push(line);
+        }
+    }
+    let currency_of_account: BTreeMap<&str, &str> = mapping
+        .accounts
+        .iter()
+        .map(|(c, a)| (a.as_str(), c.as_str()))
+        .collect();
+    let mut books_by_currency: BTreeMap<&str, Vec<&BookEntry>> = BTreeMap::new();
+    let mut summary = Summary::default();
+    for entry in books {
+        match currency_of_account.get(entry.bank_account_id.as_str()) {
+            Some(currency) => books_by_currency.entry(currency).or_default().push(entry),
+            None => summary.books_on_unmapped_accounts.push(entry.id.clone()),
+        }
+    }
+
+    let mut matches = Vec::new();
+    let mut exceptions = Vec::new();
+    for currency in mapping.accounts.keys() {
+        let lines = bank_by_currency
+            .remove(currency.as_str())
+            .unwrap_or_default();
+        let entries = books_by_currency
+            .remove(currency.as_str())
+            .unwrap_or_default();
+        if lines.is_empty() && entries.is_empty() {
+            continue;
+        }
+        let run = AccountRun::new(currency, lines, entries, options);
+        run.finish(&mut matches, &mut exceptions, &mut summary);
+    }
+
+    unmapped_lines
+        .sort_by(|a, b| (&a.currency, a.booked_at, &a.id).cmp(&(&b.currency, b.booked_at, &b.id)));
+    for line in unmapped_lines {
+        exceptions.push(Exception {
+            kind: ExceptionKind::MissingInBooks,
+            bank: vec![line.id.clone()],
+            books: Vec::new(),
+            currency: line.currency.clone(),
+            difference: line.amount,
+            reason: format!(
+                "no QBO bank account is mapped to currency {}, so no posting can match this line",
+                line.currency
+            ),
+        });
+    }
+
+    summary.books_on_unmapped_accounts.sort();
+    summary.bank_lines = bank.len();
+    summary.book_entries = books.len();
+    for kind in ExceptionKind::ALL {
+        summary.exceptions.insert(kind, 0);
+    }
+    for e in &exceptions {
+        *summary.exceptions.entry(e.kind).or_default() += 1;
+    }
+    for m in &matches {
+        summary.matched_bank_lines += m.bank.len();
+        summary.matched_book_entries += m.books.len();
+        match m.status {
+            MatchStatus::Auto => summary.auto_matches += 1,
+            MatchStatus::Suggested => summary.suggested_matches += 1,
+        }
+    }
+    summary.match_rate = if bank.is_empty() {
+        1.0
+    } else {
+        (summary.matched_bank_lines as f64 / bank.len() as f64 * 10_000.0).round() / 10_000.0
+    };
+    Reconciliation {
+        matches,
+        exceptions,
+        summary,
+    }
+}
+
+struct AccountRun<'a> {
+    currency: &'a str,
+    options: &'a Options,
+    lines: Vec<&'a BankLine>,
+    entries: Vec<&'a BookEntry>,
+    bank: Vec<BankFacts>,
+    book: Vec<BookFacts>,
+    bank_tokens: Vec<u64>,
+    book_tokens: Vec<u64>,
+    /// Book indices ordered by (units, day, index), and where each amount's run starts and ends.
+    by_amount: Vec<u32>,
+    amount_runs: FxHashMap<i64, (u32, u32)>,
+    /// (token, book) pairs ordered by token, and each token's run.
+    by_token: Vec<(u64, u32)>,
+    token_runs: FxHashMap<u64, (u32, u32)>,
+    /// (counterparty, book) pairs ordered by name then day, and each name's run.
+    by_name: Vec<(u64, u32)>,
+    name_runs: FxHashMap<u64, (u32, u32)>,
+    bank_taken: Vec<bool>,
+    book_taken: Vec<bool>,
+    /// Same amount, payees disagree: considered after duplicates (stage 3b).
+    weak_edges: Vec<Edge>,
+    groups: Vec<Group>,
+    minor: i64,
+}
+
+impl<'a> AccountRun<'a> {
+    fn new(
+        currency: &'a str,
+        mut lines: Vec<&'a BankLine>,
+        mut entries: Vec<&'a BookEntry>,
+        options: &'a Options,
+    ) -> Self {
+        // Canonical order, whatever the input order: by time, then id. Keys are computed once
+        // (the id through a hash, so ties rarely reach a string comparison).
+        let mut keyed: Vec<(i64, u64, &BankLine)> = lines
+            .iter()
+            .map(|l| {
+                let t = l.booked_at.timestamp() * 1_000_000_000
+                    + i64::from(l.booked_at.timestamp_subsec_nanos());
+                (t, fx_hash_bytes(l.id.as_bytes()), *l)
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            (a.0, a.1, &a.2.id, a.2.amount).cmp(&(b.0, b.1, &b.2.id, b.2.amount))
+        });
+        lines = keyed.into_iter().map(|k| k.2).collect();
+        let mut keyed: Vec<(i32, i64, u64, &BookEntry)> = entries
+            .iter()
+            .map(|e| {
+                let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
+                (
+                    e.txn_date.num_days_from_ce(),
+                    created,
+                    fx_hash_bytes(e.id.as_bytes()),
+                    *e,
+                )
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            (a.0, a.1, a.2, &a.3.id, a.3.amount).cmp(&(b.0, b.1, b.2, &b.3.id, b.3.amount))
+        });
+        entries = keyed.into_iter().map(|k| k.3).collect();
+        let mut scratch = String::new();
+        let mut bank_tokens = Vec::with_capacity(lines.len() * 3);
+        let bank: Vec<BankFacts> = lines
+            .iter()
+            .map(|l| {
+                let start = bank_tokens.len() as u32;
+                push_tokens(&l.payment_reference, &mut bank_tokens, &mut scratch);
+                push_tokens(&l.id, &mut bank_tokens, &mut scratch);
+                let units = to_units(l.amount).unwrap_or(i64::MAX);
+                BankFacts {
+                    day: l.booked_at.date_naive().num_days_from_ce(),
+                    units,
+                    fee_units: to_units(l.fee.abs()).unwrap_or(0),
+                    name: NameKey::of(&l.counterparty, &mut scratch),
+                    tokens: start..bank_tokens.len() as u32,
+                }
+            })
+            .collect();
+        let mut book_tokens = Vec::with_capacity(entries.len() * 3);
+        let book: Vec<BookFacts> = entries
+            .iter()
+            .map(|e| {
+                let start = book_tokens.len() as u32;
+                push_tokens(&e.doc_number, &mut book_tokens, &mut scratch);
+                push_tokens(&e.payment_ref_num, &mut book_tokens, &mut scratch);
+                push_tokens(&e.private_note, &mut book_tokens, &mut scratch);
+                push_tokens(&e.memo, &mut book_tokens, &mut scratch);
+                // A token repeated across fields of one posting is one hit, not several.
+                let toks = &mut book_tokens[start as usize..];
+                toks.sort_unstable();
+                let unique = dedup_in_place(toks);
+                book_tokens.truncate(start as usize + unique);
+                BookFacts {
+                    day: e.txn_date.num_days_from_ce(),
+                    units: to_units(e.amount).unwrap_or(i64::MIN),
+                    name: NameKey::of(&e.counterparty, &mut scratch),
+                    tokens: start..book_tokens.len() as u32,
+                    is_fee: e.is_bank_charge,
+                }
+            })
+            .collect();
+
+        let mut by_amount: Vec<u32> = (0..book.len() as u32).collect();
+        by_amount.sort_unstable_by_key(|&i| (book[i as usize].units, i));
+        let amount_runs = runs(&by_amount, |&i| book[i as usize].units);
+
+        let mut by_token: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
+        for (i, b) in book.iter().enumerate() {
+            for &t in &book_tokens[b.tokens.start as usize..b.tokens.end as usize] {
+                by_token.push((t, i as u32));
+            }
+        }
+        by_token.sort_unstable();
+        let token_runs = runs(&by_token, |&(t, _)| t);
+
+        let mut by_name: Vec<(u64, u32)> = book
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.name.is_empty() && !b.is_fee)
+            .map(|(i, b)| (b.name.full, i as u32))
+            .collect();
+        by_name.sort_unstable();
+        let name_runs = runs(&by_name, |&(n, _)| n);
+
+        let n_bank = bank.len();
+        let n_book = book.len();
+        Self {
+            by_name,
+            name_runs,
+            currency,
+            options,
+            lines,
+            entries,
+            bank,
+            book,
+            bank_tokens,
+            book_tokens,
+            by_amount,
+            amount_runs,
+            by_token,
+            token_runs,
+            weak_edges: Vec::new(),
+            bank_taken: vec![false; n_bank],
+            book_taken: vec![false; n_book],
+            groups: Vec::new(),
+            minor: minor_unit(currency),
+        }
+    }
+
+    fn finish(
+        mut self,
+        matches: &mut Vec<Match>,
+        exceptions: &mut Vec<Exception>,
+        summary: &mut Summary,
+    ) {
+        let edges = self.candidate_edges();
+        let principal_pairs = self.assign_one_to_one(&edges);
+        self.pair_fees(principal_pairs);
+        self.find_duplicates();
+        self.weak_one_to_one();
+        // Same-counterparty groups first; the name-free batch search last, as it is the most
+        // likely to find a coincidence.
+        self.one_bank_many_books();
+        self.many_banks_one_book(true);
+        self.leading_digit_mismatches();
+        self.many_banks_one_book(false);
+        self.leftovers(summary);
+
+        let mut groups = std::mem::take(&mut self.groups);
+        groups.sort_by_key(|g| {
+            (
+                g.banks.iter().min().copied().unwrap_or(u32::MAX),
+                g.books.iter().min().copied().unwrap_or(u32::MAX),
+            )
+        });
+        // Ids inside a group keep the order they were decided in (principal before fee),
+        // which is canonical because every stage walks the canonical order.
+        for g in groups {
+            let bank: Vec<String> = g
+                .banks
+                .iter()
+                .map(|&i| self.lines[i as usize].id.clone())
+                .collect();
+            let books: Vec<String> = g
+                .books
+                .iter()
+                .map(|&i| self.entries[i as usize].id.clone())
+                .collect();
+            match g.outcome {
+                Outcome::Matched {
+                    kind,
+                    status,
+                    confidence,
+                } => matches.push(Match {
+                    bank,
+                    books,
+                    kind,
+                    status,
+                    confidence,
+                    reason: g.reason,
+                }),
+                Outcome::Break { kind, difference } => exceptions.push(Exception {
+                    kind,
+                    bank,
+                    books,
+                    currency: self.currency.to_owned(),
+                    difference,
+                    reason: g.reason,
+                }),
+            }
+        }
+    }
+
+    // ---- stage 1: candidates and one-to-one assignment -------------------------------------
+
+    fn candidate_edges(&mut self) -> Vec<Edge> {
+        let mut edges = Vec::with_capacity(self.bank.len() * 2);
+        let mut local: Vec<Edge> = Vec::with_capacity(32);
+        let lead = self.options.max_lead_days;
+        let lag = self.options.max_lag_days;
+        for b in 0..self.bank.len() {
+            local.clear();
+            let facts = &self.bank[b];
+            let (lo, hi) = (facts.day - lead, facts.day + lag);
+            self.push_amount_candidates(b, facts.units, Relation::Exact, lo, hi, &mut local);
+            if facts.fee_units > 0 {
+                // Bank amount = principal − fee for both directions (debits grow, credits shrink).
+                let principal = facts.units.saturating_add(facts.fee_units);
+                self.push_amount_candidates(b, principal, Relation::Principal, lo, hi, &mut local);
+            }
+            self.push_reference_candidates(b, &mut local);
+            self.push_mistyped_candidates(b, lo, hi, &mut local);
+            if local.is_empty() {
+                continue;
+            }
+            local.sort_by_key(|e| (e.book, e.relation as u8));
+            // Merge the same pair found through several indexes.
+            let mut merged: Vec<Edge> = Vec::with_capacity(local.len());
+            for e in local.drain(..) {
+                match merged.last_mut() {
+                    Some(last) if last.book == e.book => {
+                        last.reference |= e.reference;
+                        if (e.relation as u8) < (last.relation as u8) {
+                            last.relation = e.relation;
+                        }
+                    }
+                    _ => merged.push(e),
+                }
+            }
+            for e in &mut merged {
+                e.score = score(e);
+            }
+            local.extend(merged);
+            local.sort_by_key(|e| (-e.score, e.book));
+            local.truncate(MAX_EDGES_PER_LINE);
+            for e in local.drain(..) {
+                // A pair whose payees disagree, tied by amount only, waits until duplicates
+                // have been found: a duplicate posting must not be spent on a stranger's line.
+                if e.name == NameAgreement::Different
+                    && !e.reference
+                    && e.relation == Relation::Exact
+                {
+                    self.weak_edges.push(e);
+                } else {
+                    edges.push(e);
+                }
+            }
+        }
+        edges
+    }
+
+    fn push_amount_candidates(
+        &self,
+        b: usize,
+        units: i64,
+        relation: Relation,
+        lo: i32,
+        hi: i32,
+        out: &mut Vec<Edge>,
+    ) {
+        let Some(&(start, end)) = self.amount_runs.get(&units) else {
+            return;
+        };
+        let run = &self.by_amount[start as usize..end as usize];
+        // Within one amount, books are in day order (indices are day-ordered).
+        let first = run.partition_point(|&k| self.book[k as usize].day < lo);
+        for &k in run[first..].iter().take(64) {
+            let day = self.book[k as usize].day;
+            if day > hi {
+                break;
+            }
+            out.push(self.edge(b, k as usize, relation, false));
+        }
+    }
+
+    fn push_reference_candidates(&self, b: usize, out: &mut Vec<Edge>) {
+        let facts = &self.bank[b];
+        let window = self.options.reference_window_days;
+        for &t in &self.bank_tokens[facts.tokens.start as usize..facts.tokens.end as usize] {
+            let Some(&(start, end)) = self.token_runs.get(&t) else {
+                continue;
+            };
+            if (end - start) as usize > MAX_REFERENCE_FANOUT {
+                continue;
+            }
+            for &(_, k) in &self.by_token[start as usize..end as usize] {
+                let book = &self.book[k as usize];
+                if (book.day - facts.day).abs() > window {
+                    continue;
+                }
+                let relation = if book.units == facts.units {
+                    Relation::Exact
+                } else if facts.fee_units > 0 && book.units == facts.units + facts.fee_units {
+                    Relation::Principal
+                } else if (book.units < 0) == (facts.units < 0) && !book.is_fee {
+                    Relation::Mismatch
+                } else {
+                    continue;
+                };
+                out.push(self.edge(b, k as usize, relation, true));
+            }
+        }
+    }
+
+    /// Same payee nearby, amount that looks mistyped: an amount-mismatch candidate.
+    fn push_mistyped_candidates(&self, b: usize, lo: i32, hi: i32, out: &mut Vec<Edge>) {
+        let f = &self.bank[b];
+        if f.name.is_empty() {
+            return;
+        }
+        let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
+            return;
+        };
+        let run = &self.by_name[s as usize..t as usize];
+        let first = run.partition_point(|&(_, k)| self.book[k as usize].day < lo);
+        for &(_, k) in run[first..].iter().take(64) {
+            let kf = &self.book[k as usize];
+            if kf.day > hi {
+                break;
+            }
+            if kf.units != f.units && looks_mistyped(f.units / self.minor, kf.units / self.minor) {
+                out.push(self.edge(b, k as usize, Relation::Mismatch, false));
+            }
+        }
+    }
+
+    fn edge(&self, b: usize, k: usize, relation: Relation, reference: bool) -> Edge {
+        let (bf, kf) = (&self.bank[b], &self.book[k]);
+        Edge {
+            bank: b as u32,
+            book: k as u32,
+            relation,
+            reference,
+            name: bf.name.agreement(kf.name),
+            gap: kf.day - bf.day,
+            score: 0,
+        }
+    }
+
+    /// Returns the chosen pairs whose posting covers only the principal (for stage 2).
+    fn assign_one_to_one(&mut self, edges: &[Edge]) -> Vec<Edge> {
+        let n_bank = self.bank.len();
+        let n_book = self.book.len();
+        let mut best_bank = vec![i64::MIN; n_bank];
+        let mut best_book = vec![i64::MIN; n_book];
+        for e in edges {
+            best_bank[e.bank as usize] = best_bank[e.bank as usize].max(e.score);
+            best_book[e.book as usize] = best_book[e.book as usize].max(e.score);
+        }
+        let kept: Vec<Edge> = edges
+            .iter()
+            .filter(|e| {
+                e.score + PRUNE_MARGIN >= best_bank[e.bank as usize]
+                    || e.score + PRUNE_MARGIN >= best_book[e.book as usize]
+            })
+            .copied()
+            .collect();
+        let chosen = assign_edges(&kept, n_bank, n_book, |e| self.bank[e.bank as usize].day);
+
+        // Who got whom, for the ambiguity check.
+        let mut bank_choice: Vec<Option<i64>> = vec![None; n_bank];
+        let mut book_choice: Vec<Option<i64>> = vec![None; n_book];
+        for &i in &chosen {
+            let e = &kept[i];
+            bank_choice[e.bank as usize] = Some(e.score);
+            book_choice[e.book as usize] = Some(e.score);
+        }
+        // Edges per endpoint, over all candidates (before pruning): any of them may be plausible.
+        let mut by_bank: Vec<(u32, u32)> = edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.bank, i as u32))
+            .collect();
+        by_bank.sort_unstable();
+        let mut by_book: Vec<(u32, u32)> = edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.book, i as u32))
+            .collect();
+        by_book.sort_unstable();
+        let bank_runs = runs(&by_bank, |&(b, _)| b);
+        let book_runs = runs(&by_book, |&(k, _)| k);
+
+        let mut principal_pairs = Vec::new();
+        for &i in &chosen {
+            let e = kept[i];
+            self.bank_taken[e.bank as usize] = true;
+            self.book_taken[e.book as usize] = true;
+            if e.relation == Relation::Principal {
+                principal_pairs.push(e);
+                continue;
+            }
+            if e.relation == Relation::Mismatch {
+                self.push_mismatch(e);
+                continue;
+            }
+            // A rival is plausible when it scores close to the chosen pair and the rival's
+            // other end is not clearly better served by its own assignment.
+            let mut rivals = 0usize;
+            let mut rival_best = i64::MIN;
+            let of_bank = bank_runs
+                .get(&e.bank)
+                .map_or(&[][..], |&(s, t)| &by_bank[s as usize..t as usize]);
+            let of_book = book_runs
+                .get(&e.book)
+                .map_or(&[][..], |&(s, t)| &by_book[s as usize..t as usize]);
+            for &(_, j) in of_bank {
+                let r = edges[j as usize];
+                if r.book == e.book {
+                    continue;
+                }
+                let served = book_choice[r.book as usize].unwrap_or(i64::MIN);
+                if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
+                    rivals += 1;
+                    rival_best = rival_best.max(r.score);
+                }
+            }
+            for &(_, j) in of_book {
+                let r = edges[j as usize];
+                if r.bank == e.bank {
+                    continue;
+                }
+                let served = bank_choice[r.bank as usize].unwrap_or(i64::MIN);
+                if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
+                    rivals += 1;
+                    rival_best = rival_best.max(r.score);
+                }
+            }
+            let any_other = of_bank.len() > 1 || of_book.len() > 1;
+            self.push_one_to_one(e, rivals, any_other);
+        }
+        principal_pairs
+    }
+
+    fn push_one_to_one(&mut self, e: Edge, rivals: usize, any_other: bool) {
+        let evidence = e.reference
+            || e.name == NameAgreement::Same
+            || (e.name == NameAgreement::Similar && e.gap.abs() <= 7)
+            || (e.name == NameAgreement::Unknown && !any_other && (-2..=5).contains(&e.gap));
+        let contradicted = e.name == NameAgreement::Different && !e.reference;
+        let auto = evidence && !contradicted && rivals == 0;
+        let confidence = if auto {
+            if e.reference {
+                0.99
+            } else if e.name == NameAgreement::Same && e.gap.abs() <= 7 {
+                0.97
+            } else {
+                0.93
+            }
+        } else {
+            suggested_confidence(e.score)
+        };
+        let mut reason = self.pair_reason(&e);
+        if auto {
+            reason.push_str(if any_other {
+                "; other candidates were weaker or better matched elsewhere"
+            } else {
+                "; no other candidate"
+            });
+        } else if rivals > 0 {
+            let _ = write!(
+                reason,
+                "; {rivals} other candidate{} almost as likely: verify",
+                if rivals == 1 { " is" } else { "s are" }
+            );
+        } else if contradicted {
+            reason.push_str("; names disagree: verify");
+        } else {
+            reason.push_str("; amount and date only: verify");
+        }
+        self.groups.push(Group {
+            banks: vec![e.bank],
+            books: vec![e.book],
+            outcome: Outcome::Matched {
+                kind: MatchKind::OneToOne,
+                status: if auto {
+                    MatchStatus::Auto
+                } else {
+                    MatchStatus::Suggested
+                },
+                confidence,
+            },
+            reason,
+        });
+    }
+
+    fn pair_reason(&self, e: &Edge) -> String {
+        let line = self.lines[e.bank as usize];
+        let entry = self.entries[e.book as usize];
+        let mut reason = String::with_capacity(160);
+        match e.relation {
+            Relation::Exact => {
+                let _ = write!(reason, "amount {} {} equal", line.amount, self.currency);
+            }
+            Relation::Principal => {
+                let _ = write!(
+                    reason,
+                    "posting {} covers the bank amount {} without the Wise fee {}",
+                    entry.amount, line.amount, line.fee
+                );
+            }
+            Relation::Mismatch => {
+                let _ = write!(
+                    reason,
+                    "bank {} vs posting {} {}",
+                    line.amount, entry.amount, self.currency
+                );
+            }
+        }
+        if e.reference
+            && let Some(r) = reference_evidence(line, entry)
+        {
+            reason.push_str("; ");
+            reason.push_str(&r);
+        }
+        push_name(&mut reason, e.name, &line.counterparty, &entry.counterparty);
+        push_gap(&mut reason, e.gap);
+        reason
+    }
+
+    // ---- stage 2: fees ---------------------------------------------------------------------
+
+    fn pair_fees(&mut self, principal_pairs: Vec<Edge>) {
+        let mut fee_edges: Vec<(Edge, u32)> = Vec::new(); // (principal pair, fee book)
+        for p in &principal_pairs {
+            let facts = &self.bank[p.bank as usize];
+            let principal_day = self.book[p.book as usize].day;
+            let fee_units = -facts.fee_units;
+            let Some(&(start, end)) = self.amount_runs.get(&fee_units) else {
+                continue;
+            };
+            let run = &self.by_amount[start as usize..end as usize];
+            let lo = facts.day - self.options.max_lead_days;
+            let hi = facts.day + self.options.max_lag_days;
+            let first = run.partition_point(|&k| self.book[k as usize].day < lo);
+            for &k in run[first..].iter().take(64) {
+                let kf = &self.book[k as usize];
+                if kf.day > hi {
+                    break;
+                }
+                if !kf.is_fee || self.book_taken[k as usize] {
+                    continue;
+                }
+                let shared_reference = self.shares_token(p.bank as usize, k as usize);
+                let days_from_principal = (kf.day - principal_day).abs();
+                let score = 50
+                    + if shared_reference { SCORE_REFERENCE } else { 0 }
+                    + match days_from_principal {
+                        0 => 30,
+                        1..=2 => 20,
+                        3..=7 => 10,
+                        _ => 0,
+                    };
+                let mut e = *p;
+                e.book = k;
+                e.score = score;
+                e.reference = shared_reference;
+                fee_edges.push((e, p.book));
+            }
+        }
+        let plain: Vec<Edge> = fee_edges.iter().map(|(e, _)| *e).collect();
+        let chosen = assign_edges(&plain, self.bank.len(), self.book.len(), |e| {
+            self.bank[e.bank as usize].day
+        });
+        let mut fee_of_bank: FxHashMap<u32, (Edge, usize)> = FxHashMap::default();
+        let mut fee_degree: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut bank_degree: FxHashMap<u32, usize> = FxHashMap::default();
+        for e in &plain {
+            *fee_degree.entry(e.book).or_default() += 1;
+            *bank_degree.entry(e.bank).or_default() += 1;
+        }
+        for &i in &chosen {
+            fee_of_bank.insert(plain[i].bank, (plain[i], i));
+        }
+        for p in principal_pairs {
+            let line = self.lines[p.bank as usize];
+            let mut reason = self.pair_reason(&p);
+            match fee_of_bank.get(&p.bank) {
+                Some(&(fee, _)) => {
+                    self.book_taken[fee.book as usize] = true;
+                    let unique_fee = fee_degree.get(&fee.book) == Some(&1)
+                        && bank_degree.get(&fee.bank) == Some(&1);
+                    let principal_sure =
+                        p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
+                    let auto = principal_sure && (fee.reference || unique_fee);
+                    let fee_entry = self.entries[fee.book as usize];
+                    let _ = write!(
+                        reason,
+                        "; fee {} booked as bank charge {}",
+                        line.fee, fee_entry.id
+                    );
+                    if fee.reference {
+                        reason.push_str(" (same reference)");
+                    }
+                    if !auto {
+                        reason.push_str(if unique_fee {
+                            "; verify the principal"
+                        } else {
+                            "; several fee postings of this amount nearby: verify which is this one"
+                        });
+                    }
+                    self.groups.push(Group {
+                        banks: vec![p.bank],
+                        books: vec![p.book, fee.book],
+                        outcome: Outcome::Matched {
+                            kind: MatchKind::FeeSplit,
+                            status: if auto {
+                                MatchStatus::Auto
+                            } else {
+                                MatchStatus::Suggested
+                            },
+                            confidence: if auto {
+                                if p.reference { 0.99 } else { 0.95 }
+                            } else {
+                                suggested_confidence(p.score)
+                            },
+                        },
+                        reason,
+                    });
+                }
+                None => {
+                    let _ = write!(
+                        reason,
+                        "; no bank-charge posting of {} found: the Wise fee is not booked",
+                        line.fee
+                    );
+                    self.groups.push(Group {
+                        banks: vec![p.bank],
+                        books: vec![p.book],
+                        outcome: Outcome::Break {
+                            kind: ExceptionKind::UnbookedFee,
+                            difference: line.fee.abs(),
+                        },
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+
+    fn shares_token(&self, b: usize, k: usize) -> bool {
+        let bt =
+            &self.bank_tokens[self.bank[b].tokens.start as usize..self.bank[b].tokens.end as usize];
+        let kt =
+            &self.book_tokens[self.book[k].tokens.start as usize..self.book[k].tokens.end as usize];
+        bt.iter().any(|t| kt.binary_search(t).is_ok())
+    }
+
+    // ---- stage 3: duplicates -----------------------------------------------------------------
+
+    fn find_duplicates(&mut self) {
+        // Which group holds each matched posting (one-to-one and fee-split groups only).
+        let mut group_of_book: FxHashMap<u32, usize> = FxHashMap::default();
+        for (gi, g) in self.groups.iter().enumerate() {
+            if let Outcome::Matched {
+                kind: MatchKind::OneToOne | MatchKind::FeeSplit,
+                ..
+            } = g.outcome
+            {
+                group_of_book.insert(g.books[0], gi);
+            } else if let Outcome::Break {
+                kind: ExceptionKind::UnbookedFee,
+                ..
+            } = g.outcome
+            {
+                group_of_book.insert(g.books[0], gi);
+            }
+        }
+        let mut extra: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        for k in 0..self.book.len() {
+            if self.book_taken[k] || self.book[k].is_fee {
+                continue;
+            }
+            let kf = &self.book[k];
+            let Some(&(start, end)) = self.amount_runs.get(&kf.units) else {
+                continue;
+            };
+            let run = &self.by_amount[start as usize..end as usize];
+            let lo = kf.day - self.options.duplicate_window_days;
+            let first = run.partition_point(|&j| self.book[j as usize].day < lo);
+            let mut twin: Option<(i32, usize)> = None;
+            for &j in &run[first..] {
+                let jf = &self.book[j as usize];
+                if jf.day > kf.day + self.options.duplicate_window_days {
+                    break;
+                }
+                let Some(&gi) = group_of_book.get(&j) else {
+                    continue;
+                };
+                let same_payee = match kf.name.agreement(jf.name) {
+                    NameAgreement::Same => true,
+                    NameAgreement::Unknown => kf.name.is_empty() && jf.name.is_empty(),
+                    _ => false,
+                };
+                if !same_payee {
+                    continue;
+                }
+                let distance = (jf.day - kf.day).abs();
+                if twin.is_none_or(|(d, _)| distance < d) {
+                    twin = Some((distance, gi));
+                }
+            }
+            if let Some((_, gi)) = twin {
+                extra.entry(gi).or_default().push(k as u32);
+            }
+        }
+        for (gi, dups) in extra {
+            let original = self.groups[gi].books[0];
+            let bank = self.groups[gi].banks[0];
+            let line = self.lines[bank as usize];
+            let mut books = self.groups[gi].books.clone();
+            for &d in &dups {
+                self.book_taken[d as usize] = true;
+                books.push(d);
+            }
+            let booked: Decimal = books.iter().map(|&k| self.entries[k as usize].amount).sum();
+            let names: Vec<&str> = std::iter::once(original)
+                .chain(dups.iter().copied())
+                .map(|k| self.entries[k as usize].id.as_str())
+                .collect();
+            let mut reason = format!(
+                "bank line {} ({} {}) is booked {} times: {}; same amount and payee within {} days",
+                line.id,
+                line.amount,
+                self.currency,
+                names.len(),
+                names.join(", "),
+                self.options.duplicate_window_days
+            );
+            let _ = write!(reason, "; earlier decision: {}", self.groups[gi].reason);
+            self.groups[gi] = Group {
+                banks: vec![bank],
+                books,
+                outcome: Outcome::Break {
+                    kind: ExceptionKind::DuplicatePosting,
+                    difference: line.amount - booked,
+                },
+                reason,
+            };
+        }
+    }
+
+    /// Leftover pairs of the same amount whose payees disagree: suggested only.
+    fn weak_one_to_one(&mut self) {
+        let edges: Vec<Edge> = std::mem::take(&mut self.weak_edges)
+            .into_iter()
+            .filter(|e| !self.bank_taken[e.bank as usize] && !self.book_taken[e.book as usize])
+            .collect();
+        let chosen = assign_edges(&edges, self.bank.len(), self.book.len(), |e| {
+            self.bank[e.bank as usize].day
+        });
+        for i in chosen {
+            let e = edges[i];
+            self.bank_taken[e.bank as usize] = true;
+            self.book_taken[e.book as usize] = true;
+            self.push_one_to_one(e, 0, true);
+        }
+    }
+
+    // ---- stage 4: groups ---------------------------------------------------------------------
+
+    /// Leftover indices of one side (`pool`, day-ordered), same sign as `units` and smaller,
+    /// nearest to `day` first, at most `limit`. With `name`, only that counterparty's leftovers
+    /// (`named` is the pool grouped by name) are considered.
+    #[allow(clippy::too_many_arguments)]
+    fn nearby(
+        &self,
+        books_side: bool,
+        pool: &[u32],
+        named: &NamePool,
+        day: i32,
+        (lo, hi): (i32, i32),
+        units: i64,
+        name: Option<NameKey>,
+        limit: usize,
+    ) -> Vec<u32> {
+        let day_of = |i: u32| {
+            if books_side {
+                self.book[i as usize].day
+            } else {
+                self.bank[i as usize].day
+            }
+        };
+        let fits = |i: u32| {
+            let (u, taken) = if books_side {
+                let f = &self.book[i as usize];
+                (f.units, self.book_taken[i as usize] || f.is_fee)
+            } else {
+                (self.bank[i as usize].units, self.bank_taken[i as usize])
+            };
+            !taken && (u < 0) == (units < 0) && u.abs() < units.abs()
+        };
+        let mut picked: Vec<(i32, u32)> = Vec::new();
+        if let Some(want) = name {
+            let Some(&(s, t)) = named.runs.get(&want.full) else {
+                return Vec::new();
+            };
+            let run = &named.sorted[s as usize..t as usize];
+            let first = run.partition_point(|&(_, i)| day_of(i) < lo);
+            for &(_, i) in &run[first..] {
+                if day_of(i) > hi {
+                    break;
+                }
+                if fits(i) {
+                    picked.push(((day_of(i) - day).abs(), i));
+                }
+            }
+            picked.sort_unstable();
+            picked.truncate(limit);
+        } else {
+            // Walk outwards from `day`, so the cost is bounded by `limit`, not by the window.
+            let mid = pool.partition_point(|&i| day_of(i) < day);
+            let (mut left, mut right) = (mid, mid);
+            while picked.len() < limit {
+                let left_day = (left > 0)
+                    .then(|| day_of(pool[left - 1]))
+                    .filter(|&d| d >= lo);
+                let right_day = (right < pool.len())
+                    .then(|| day_of(pool[right]))
+                    .filter(|&d| d <= hi);
+                let take_left = match (left_day, right_day) {
+                    (None, None) => break,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (Some(l), Some(r)) => day - l < r - day,
+                };
+                let i = if take_left {
+                    left -= 1;
+                    pool[left]
+                } else {
+                    right += 1;
+                    pool[right - 1]
+                };
+                if fits(i) {
+                    picked.push(((day_of(i) - day).abs(), i));
+                }
+            }
+            picked.sort_unstable();
+        }
+        picked.into_iter().map(|(_, i)| i).collect()
+    }
+
+    fn name_pool(&self, books_side: bool, pool: &[u32]) -> NamePool {
+        let mut sorted: Vec<(u64, u32)> = pool
+            .iter()
+            .map(|&i| {
+                let name = if books_side {
+                    self.book[i as usize].name
+                } else {
+                    self.bank[i as usize].name
+                };
+                (name.full, i)
+            })
+            .filter(|&(n, _)| n != 0)
+            .collect();
+        sorted.sort_unstable();
+        let runs = runs(&sorted, |&(n, _)| n);
+        NamePool { sorted, runs }
+    }
+
+    fn one_bank_many_books(&mut self) {
+        let pool: Vec<u32> = (0..self.book.len() as u32)
+            .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee)
+            .collect();
+        if pool.is_empty() {
+            return;
+        }
+        let named = self.name_pool(true, &pool);
+        for b in 0..self.bank.len() {
+            if self.bank_taken[b] {
+                continue;
+            }
+            let f = &self.bank[b];
+            let (lo, hi) = (
+                f.day - self.options.max_lead_days,
+                f.day + self.options.max_lag_days,
+            );
+            let mut targets = vec![(f.units, false)];
+            if f.fee_units > 0 {
+                targets.push((f.units + f.fee_units, true));
+            }
+            // Only the same payee: one Wise payment settling several bills is always one vendor,
+            // and a name-free search here mostly finds coincidences.
+            if f.name.is_empty() {
+                continue;
+            }
+            'targets: for (target, net_of_fee) in targets {
+                {
+                    let same_name = true;
+                    let name = same_name.then_some(f.name);
+                    let cands = self.nearby(
+                        true,
+                        &pool,
+                        &named,
+                        f.day,
+                        (lo, hi),
+                        target,
+                        name,
+                        self.options.subset_candidates,
+                    );
+                    if cands.len() < 2 {
+                        continue;
+                    }
+                    let values: Vec<i64> = cands
+                        .iter()
+                        .map(|&k| self.book[k as usize].units.abs())
+                        .collect();
+                    let found = find_subsets(&values, target.abs(), self.options.max_group_size, 2);
+                    let Some(first) = found.first() else {
+                        continue;
+                    };
+                    let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
+                    let unique = found.len() == 1;
+                    self.push_one_to_many(b, books, unique, same_name, net_of_fee);
+                    break 'targets;
+                }
+            }
+        }
+    }
+
+    fn push_one_to_many(
+        &mut self,
+        b: usize,
+        mut books: Vec<u32>,
+        unique: bool,
+        same_name: bool,
+        net_of_fee: bool,
+    ) {
+        let line = self.lines[b];
+        self.bank_taken[b] = true;
+        for &k in &books {
+            self.book_taken[k as usize] = true;
+        }
+        let ids: Vec<&str> = books
+            .iter()
+            .map(|&k| self.entries[k as usize].id.as_str())
+            .collect();
+        let mut reason = format!(
+            "{} postings ({}) add up to the bank {} {} {}",
+            books.len(),
+            ids.join(", "),
+            if net_of_fee {
+                "amount without the fee"
+            } else {
+                "amount"
+            },
+            if net_of_fee {
+                line.amount + line.fee.abs()
+            } else {
+                line.amount
+            },
+            self.currency
+        );
+        if same_name {
+            let _ = write!(reason, "; all to/from \"{}\"", line.counterparty);
+        }
+        let spread = books
+            .iter()
+            .map(|&k| self.book[k as usize].day - self.bank[b].day)
+            .fold((i32::MAX, i32::MIN), |(a, z), g| (a.min(g), z.max(g)));
+        let _ = write!(
+            reason,
+            "; dated {}..{} days from the bank line",
+            spread.0, spread.1
+        );
+        if net_of_fee {
+            // The principal is covered by the group; the fee needs its own posting.
+            let fee_units = -self.bank[b].fee_units;
+            let fee_book = self.amount_runs.get(&fee_units).and_then(|&(s, e)| {
+                self.by_amount[s as usize..e as usize]
+                    .iter()
+                    .copied()
+                    .filter(|&k| {
+                        let kf = &self.book[k as usize];
+                        kf.is_fee
+                            && !self.book_taken[k as usize]
+                            && (kf.day - self.bank[b].day).abs() <= self.options.max_lead_days
+                    })
+                    .min_by_key(|&k| (self.book[k as usize].day - self.bank[b].day).abs())
+            });
+            match fee_book {
+                Some(k) => {
+                    self.book_taken[k as usize] = true;
+                    books.push(k);
+                    let _ = write!(
+                        reason,
+                        "; fee {} booked as bank charge {}",
+                        line.fee, self.entries[k as usize].id
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        reason,
+                        "; no bank-charge posting of {}: fee not booked",
+                        line.fee
+                    );
+                    self.groups.push(Group {
+                        banks: vec![b as u32],
+                        books,
+                        outcome: Outcome::Break {
+                            kind: ExceptionKind::UnbookedFee,
+                            difference: line.fee.abs(),
+                        },
+                        reason,
+                    });
+                    return;
+                }
+            }
+        }
+        let auto = unique && same_name;
+        if !auto {
+            reason.push_str(if unique {
+                "; counterparties differ or are unknown: verify"
+            } else {
+                "; several combinations fit: verify"
+            });
+        }
+        self.groups.push(Group {
+            banks: vec![b as u32],
+            books,
+            outcome: Outcome::Matched {
+                kind: MatchKind::OneToMany,
+                status: if auto {
+                    MatchStatus::Auto
+                } else {
+                    MatchStatus::Suggested
+                },
+                confidence: if auto { 0.95 } else { 0.6 },
+            },
+            reason,
+        });
+    }
+
+    fn many_banks_one_book(&mut self, same_name: bool) {
+        let pool: Vec<u32> = (0..self.bank.len() as u32)
+            .filter(|&b| !self.bank_taken[b as usize])
+            .collect();
+        if pool.len() < 2 {
+            return;
+        }
+        let named = self.name_pool(false, &pool);
+        for k in 0..self.book.len() {
+            if self.book_taken[k] || self.book[k].is_fee {
+                continue;
+            }
+            let f = &self.book[k];
+            // A deposit groups credits received in the days before it is recorded.
+            let (lo, hi) = (f.day - BATCH_WINDOW_DAYS, f.day + 2);
+            {
+                if same_name && f.name.is_empty() {
+                    continue;
+                }
+                let name = same_name.then_some(f.name);
+                let cands = self.nearby(
+                    false,
+                    &pool,
+                    &named,
+                    f.day,
+                    (lo, hi),
+                    f.units,
+                    name,
+                    self.options.subset_candidates,
+                );
+                if cands.len() < 2 {
+                    continue;
+                }
+                let values: Vec<i64> = cands
+                    .iter()
+                    .map(|&b| self.bank[b as usize].units.abs())
+                    .collect();
+                let found = find_subsets(&values, f.units.abs(), self.options.max_group_size, 2);
+                let Some(first) = found.first() else {
+                    continue;
+                };
+                let unique = found.len() == 1;
+                if !unique && !same_name {
+                    // Several name-free combinations fit: taking one would likely steal lines
+                    // that belong to another deposit. Leave them to the exception queue.
+                    continue;
+                }
+                let banks: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
+                self.push_many_to_one(k, banks, unique, same_name);
+            }
+        }
+    }
+
+    fn push_many_to_one(&mut self, k: usize, banks: Vec<u32>, unique: bool, same_name: bool) {
+        let entry = self.entries[k];
+        self.book_taken[k] = true;
+        for &b in &banks {
+            self.bank_taken[b as usize] = true;
+        }
+        let ids: Vec<&str> = banks
+            .iter()
+            .map(|&b| self.lines[b as usize].id.as_str())
+            .collect();
+        let mut reason = format!(
+            "{} bank lines ({}) add up to {} {} {}",
+            banks.len(),
+            ids.join(", "),
+            entry.id,
+            entry.amount,
+            self.currency
+        );
+        if entry.kind == BookEntryKind::Deposit {
+            reason.push_str(" (a batch deposit)");
+        }
+        if same_name {
+            let _ = write!(reason, "; all from/to \"{}\"", entry.counterparty);
+        }
+        let auto = unique && same_name;
+        if !auto {
+            reason.push_str(if unique {
+                "; only the sum ties them: verify"
+            } else {
+                "; several combinations fit: verify"
+            });
+        }
+        self.groups.push(Group {
+            banks,
+            books: vec![k as u32],
+            outcome: Outcome::Matched {
+                kind: MatchKind::ManyToOne,
+                status: if auto {
+                    MatchStatus::Auto
+                } else {
+                    MatchStatus::Suggested
+                },
+                confidence: if auto { 0.95 } else { 0.6 },
+            },
+            reason,
+        });
+    }
+
+    // ---- stage 5: amount mismatches ----------------------------------------------------------
+
+    /// Leftovers of the same payee whose amounts differ in the leading digit (9.99 vs 1.99):
+    /// only now, when no grouping explained them.
+    fn leading_digit_mismatches(&mut self) {
+        let mut edges = Vec::new();
+        for b in 0..self.bank.len() {
+            let f = &self.bank[b];
+            if self.bank_taken[b] || f.name.is_empty() {
+                continue;
+            }
+            let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
+                continue;
+            };
+            let (lo, hi) = (
+                f.day - self.options.max_lead_days,
+                f.day + self.options.max_lag_days,
+            );
+            for &(_, k) in &self.by_name[s as usize..t as usize] {
+                let kf = &self.book[k as usize];
+                if self.book_taken[k as usize] || kf.day < lo || kf.day > hi {
+                    continue;
+                }
+                if looks_mistyped_leading(f.units / self.minor, kf.units / self.minor) {
+                    let mut e = self.edge(b, k as usize, Relation::Mismatch, false);
+                    e.score = score(&e);
+                    edges.push(e);
+                }
+            }
+        }
+        let chosen = assign_edges(&edges, self.bank.len(), self.book.len(), |e| {
+            self.bank[e.bank as usize].day
+        });
+        for i in chosen {
+            let e = edges[i];
+            self.bank_taken[e.bank as usize] = true;
+            self.book_taken[e.book as usize] = true;
+            self.push_mismatch(e);
+        }
+    }
+
+    fn push_mismatch(&mut self, e: Edge) {
+        let line = self.lines[e.bank as usize];
+        let entry = self.entries[e.book as usize];
+        let difference = line.amount - entry.amount;
+        let mut reason = self.pair_reason(&e);
+        let _ = write!(
+            reason,
+            "; amounts differ by {difference}, more than fee and rounding"
+        );
+        if !e.reference {
+            reason.push_str(" (looks like a typo)");
+        }
+        self.groups.push(Group {
+            banks: vec![e.bank],
+            books: vec![e.book],
+            outcome: Outcome::Break {
+                kind: ExceptionKind::AmountMismatch,
+                difference,
+            },
+            reason,
+        });
+    }
+
+    // ---- stage 6: leftovers -----------------------------------------------------------------
+
+    fn leftovers(&mut self, summary: &mut Summary) {
+        for b in 0..self.bank.len() {
+            if self.bank_taken[b] {
+                continue;
+            }
+            let line = self.lines[b];
+            let reason = format!(
+                "no posting of {} {} on the mapped account within {} days before or {} days after {} (by amount, reference{})",
+                line.amount,
+                self.currency,
+                self.options.max_lead_days,
+                self.options.max_lag_days,
+                line.booked_at.date_naive(),
+                if line.counterparty.is_empty() {
+                    String::new()
+                } else {
+                    format!(" or payee \"{}\"", line.counterparty)
+                }
+            );
+            self.groups.push(Group {
+                banks: vec![b as u32],
+                books: Vec::new(),
+                outcome: Outcome::Break {
+                    kind: ExceptionKind::MissingInBooks,
+                    difference: line.amount,
+                },
+                reason,
+            });
+        }
+        let period = self
+            .options
+            .periods
+            .get(self.currency)
+            .copied()
+            .or_else(|| {
+                let first = self.lines.first()?.booked_at.date_naive();
+                let last = self.lines.last()?.booked_at.date_naive();
+                Some((first, last))
+            });
+        for k in 0..self.book.len() {
+            if self.book_taken[k] {
+                continue;
+            }
+            let entry = self.entries[k];
+            let inside = period.is_some_and(|(from, to): (NaiveDate, NaiveDate)| {
+                entry.txn_date >= from && entry.txn_date <= to
+            });
+            if !inside {
+                summary.books_outside_period.push(entry.id.clone());
+                continue;
+            }
+            let what = if entry.is_bank_charge {
+                "bank-charge posting"
+            } else {
+                "posting"
+            };
+            let reason = format!(
+                "{what} {} of {} {} dated {} has no bank line (by amount, reference or payee) although the statement covers that date",
+                entry.id, entry.amount, self.currency, entry.txn_date
+            );
+            self.groups.push(Group {
+                banks: Vec::new(),
+                books: vec![k as u32],
+                outcome: Outcome::Break {
+                    kind: ExceptionKind::MissingInBank,
+                    difference: -entry.amount,
+                },
+                reason,
+            });
+        }
+    }
+}
+
+fn score(e: &Edge) -> i64 {
+    let mut s = match e.relation {
+        Relation::Exact => SCORE_EXACT_AMOUNT,
+        Relation::Principal => SCORE_PRINCIPAL_AMOUNT,
+        Relation::Mismatch => 0,
+    };
+    if e.reference {
+        s += SCORE_REFERENCE;
+    }
+    s += match e.name {
+        NameAgreement::Same => SCORE_SAME_NAME,
+        NameAgreement::Similar => SCORE_SIMILAR_NAME,
+        NameAgreement::Different => -PENALTY_DIFFERENT_NAME,
+        NameAgreement::Unknown => 0,
+    };
+    s += match e.gap {
+        -1..=1 => 20,
+        2..=3 => 15,
+        4..=7 => 10,
+        8..=14 => 6,
+        15..=30 => 3,
+        g if g > 30 => 0,
+        g => (12 + 2 * i64::from(g)).max(0),
+    };
+    s.max(1)
+}
+
+fn suggested_confidence(score: i64) -> f64 {
+    let c = (score as f64 / 200.0).clamp(0.3, 0.85);
+    (c * 100.0).round() / 100.0
+}
+
+/// Chooses a set of edges (indices into `edges`) with no shared bank or book, maximizing the total
+/// score within each connected group. `day_of` orders bank lines when a group must be cut.
+fn assign_edges(
+    edges: &[Edge],
+    n_bank: usize,
+    n_book: usize,
+    day_of: impl Fn(&Edge) -> i32,
+) -> Vec<usize> {
+    // Union-find over bank nodes [0, n_bank) and book nodes [n_bank, n_bank + n_book).
+    let mut parent: Vec<u32> = (0..(n_bank + n_book) as u32).collect();
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let up = parent[parent[x as usize] as usize];
+            parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+    for e in edges {
+        let a = find(&mut parent, e.bank);
+        let b = find(&mut parent, n_bank as u32 + e.book);
+        if a != b {
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            parent[hi as usize] = lo;
+        }
+    }
+    let mut order: Vec<(u32, i32, u32, u32, usize)> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (find(&mut parent, e.bank), day_of(e), e.bank, e.book, i))
+        .collect();
+    order.sort_unstable();
+    let mut chosen = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let root = order[start].0;
+        let end = start + order[start..].partition_point(|o| o.0 == root);
+        let group: Vec<usize> = order[start..end].iter().map(|o| o.4).collect();
+        if group.len() == 1 {
+            chosen.push(group[0]);
+        } else {
+            solve_group(edges, &group, &mut chosen);
+        }
+        start = end;
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
+/// One connected group: exactly (Hungarian) when small, best pair first when large.
+fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
+    let mut banks: Vec<u32> = group.iter().map(|&g| edges[g].bank).collect();
+    banks.sort_unstable();
+    banks.dedup();
+    let mut books: Vec<u32> = group.iter().map(|&g| edges[g].book).collect();
+    books.sort_unstable();
+    books.dedup();
+    if banks.len() > MAX_EXACT_GROUP || books.len() > MAX_EXACT_GROUP {
+        let mut order: Vec<usize> = group.to_vec();
+        order.sort_unstable_by_key(|&g| {
+            let e = &edges[g];
+            (-e.score, e.gap.abs(), e.bank, e.book)
+        });
+        let mut bank_used: FxHashMap<u32, ()> = FxHashMap::default();
+        let mut book_used: FxHashMap<u32, ()> = FxHashMap::default();
+        for g in order {
+            let e = &edges[g];
+            if bank_used.contains_key(&e.bank) || book_used.contains_key(&e.book) {
+                continue;
+            }
+            bank_used.insert(e.bank, ());
+            book_used.insert(e.book, ());
+            chosen.push(g);
+        }
+        return;
+    }
+    let candidates: Vec<Candidate> = group
+        .iter()
+        .filter_map(|&g| {
+            let e = &edges[g];
+            Some(Candidate {
+                row: banks.binary_search(&e.bank).ok()?,
+                col: books.binary_search(&e.book).ok()?,
+                score: e.score,
+            })
+        })
+        .collect();
+    let result = assign(banks.len(), books.len(), &candidates);
+    for (&g, c) in group.iter().zip(&candidates) {
+        if result[c.row] == Some(c.col) {
+            chosen.push(g);
+        }
+    }
+}
+
+/// For a slice sorted by `key`, where each key's run starts and ends.
+fn runs<T, K: std::hash::Hash + Eq + Copy>(
+    sorted: &[T],
+    key: impl Fn(&T) -> K,
+) -> FxHashMap<K, (u32, u32)> {
+    let mut map = FxHashMap::default();
+    map.reserve(sorted.len() / 2);
+    let mut start = 0usize;
+    while start < sorted.len() {
+        let k = key(&sorted[start]);
+        let mut end = start + 1;
+        while end < sorted.len() && key(&sorted[end]) == k {
+            end += 1;
+        }
+        map.insert(k, (start as u32, end as u32));
+        start = end;
+    }
+    map
+}
+
+fn dedup_in_place(sorted: &mut [u64]) -> usize {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let mut w = 1;
+    for r in 1..sorted.len() {
+        if sorted[r] != sorted[w - 1] {
+            sorted[w] = sorted[r];
+            w += 1;
+        }
+    }
+    w
+}
