@@ -2,7 +2,6 @@
 
 use crate::error::AppError;
 use crate::model::MemberView;
-use control::Role;
 use leptos::prelude::*;
 
 /// Everyone in the current organization, active first.
@@ -44,7 +43,7 @@ pub async fn members_add(
             .map_err(|e| reject(AppError::Invalid(e.to_string())))?,
         display_name: control::users::parse_display_name(&name).map_err(fail)?,
         role: role
-            .parse::<Role>()
+            .parse::<control::Role>()
             .map_err(|e| reject(AppError::Invalid(e.to_string())))?,
         password: match password.as_str() {
             "" => None,
@@ -70,7 +69,7 @@ pub async fn members_role(user_id: i64, role: String) -> Result<(), AppError> {
     let caller = require::<MembersRole>().await?;
     let state = app_state()?;
     let role = role
-        .parse::<Role>()
+        .parse::<control::Role>()
         .map_err(|e| reject(AppError::Invalid(e.to_string())))?;
     control::members::change_role(
         &state.db,

@@ -47,18 +47,6 @@ pub(crate) async fn insert(tx: &mut Tx, name: &str, now: DateTime<Utc>) -> Resul
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_trimmed_and_required() {
-        assert_eq!(parse_name("  Studio Nord ").unwrap(), "Studio Nord");
-        assert!(parse_name("   ").is_err());
-        assert!(parse_name(&"x".repeat(121)).is_err());
-    }
-}
-
 /// Creates an organization with `owner_user_id` as its owner (for someone who serves
 /// several client businesses from one login).
 pub async fn create_with_owner(
@@ -104,4 +92,16 @@ pub async fn create_with_owner(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_required() {
+        assert_eq!(parse_name("  Studio Nord ").unwrap(), "Studio Nord");
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"x".repeat(121)).is_err());
+    }
 }
