@@ -18,11 +18,17 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(user_id: i64, email: impl Into<String>) -> Self {
-        Actor { user_id: Some(user_id), label: email.into() }
+        Actor {
+            user_id: Some(user_id),
+            label: email.into(),
+        }
     }
 
     pub fn system(label: impl Into<String>) -> Self {
-        Actor { user_id: None, label: label.into() }
+        Actor {
+            user_id: None,
+            label: label.into(),
+        }
     }
 }
 
@@ -53,7 +59,12 @@ const INSERT: &str = "INSERT INTO audit_log \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// Records `change` inside `tx`, so it commits or rolls back with the change itself.
-pub async fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>, at: DateTime<Utc>) -> Result<()> {
+pub async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    change: Change<'_>,
+    at: DateTime<Utc>,
+) -> Result<()> {
     let before = change.before.map(|v| v.to_string());
     let after = change.after.map(|v| v.to_string());
     on_tx!(tx, conn => sqlx::query(INSERT)
@@ -71,7 +82,12 @@ pub async fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>, at: DateTime
 }
 
 /// Records one change on its own (for events that change nothing else, like a login).
-pub async fn record_alone(db: &Db, actor: &Actor, change: Change<'_>, at: DateTime<Utc>) -> Result<()> {
+pub async fn record_alone(
+    db: &Db,
+    actor: &Actor,
+    change: Change<'_>,
+    at: DateTime<Utc>,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     record(&mut tx, actor, change, at).await?;
     tx.commit().await

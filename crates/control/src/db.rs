@@ -130,7 +130,11 @@ impl Db {
     async fn migrate(&self) -> Result<()> {
         match self {
             Db::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
+            Db::Postgres(pool) => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -180,7 +184,10 @@ mod tests {
             redact_url("postgres://app:s3cret@db.internal:5432/clearline"),
             "postgres://app:***@db.internal:5432/clearline"
         );
-        assert_eq!(redact_url("sqlite://data/clearline.db"), "sqlite://data/clearline.db");
+        assert_eq!(
+            redact_url("sqlite://data/clearline.db"),
+            "sqlite://data/clearline.db"
+        );
     }
 
     #[test]

@@ -69,12 +69,25 @@ mod tests {
 
     #[test]
     fn normalizes_case_and_space() {
-        assert_eq!(Email::parse("  Ann@Studio.EXAMPLE ").unwrap().as_str(), "ann@studio.example");
+        assert_eq!(
+            Email::parse("  Ann@Studio.EXAMPLE ").unwrap().as_str(),
+            "ann@studio.example"
+        );
     }
 
     #[test]
     fn rejects_what_is_not_an_address() {
-        for bad in ["", "   ", "ann", "ann@", "@studio.example", "ann@studio", "a b@x.io", "a@x..io", "a@.x.io"] {
+        for bad in [
+            "",
+            "   ",
+            "ann",
+            "ann@",
+            "@studio.example",
+            "ann@studio",
+            "a b@x.io",
+            "a@x..io",
+            "a@.x.io",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

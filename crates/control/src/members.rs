@@ -62,7 +62,8 @@ struct OrgRow {
 }
 
 fn stored_role(s: &str) -> Result<Role> {
-    s.parse().map_err(|_| ControlError::Internal(format!("stored role {s:?} is unknown")))
+    s.parse()
+        .map_err(|_| ControlError::Internal(format!("stored role {s:?} is unknown")))
 }
 
 const MEMBER_SELECT: &str = "SELECT u.id AS user_id, u.email, u.display_name, m.role, \
@@ -88,7 +89,8 @@ pub async fn organizations_of(db: &Db, user_id: i64) -> Result<Vec<OrgMembership
         FROM memberships m JOIN organizations o ON o.id = m.organization_id \
         JOIN users u ON u.id = m.user_id \
         WHERE m.user_id = $1 AND m.active AND u.active ORDER BY o.name, o.id";
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, OrgRow>(Q).bind(user_id).fetch_all(pool).await)?;
+    let rows =
+        on_pool!(db, pool => sqlx::query_as::<_, OrgRow>(Q).bind(user_id).fetch_all(pool).await)?;
     rows.into_iter()
         .map(|r| {
             Ok(OrgMembership {
@@ -225,24 +227,37 @@ struct MembershipState {
     active: bool,
 }
 
-async fn membership_in(tx: &mut Tx, user_id: i64, organization_id: i64) -> Result<Option<(Role, bool)>> {
-    const Q: &str = "SELECT role, active FROM memberships WHERE user_id = $1 AND organization_id = $2";
+async fn membership_in(
+    tx: &mut Tx,
+    user_id: i64,
+    organization_id: i64,
+) -> Result<Option<(Role, bool)>> {
+    const Q: &str =
+        "SELECT role, active FROM memberships WHERE user_id = $1 AND organization_id = $2";
     let row = on_tx!(tx, conn => sqlx::query_as::<_, MembershipState>(Q)
         .bind(user_id)
         .bind(organization_id)
         .fetch_optional(conn)
         .await)?;
-    row.map(|r| Ok((stored_role(&r.role)?, r.active))).transpose()
+    row.map(|r| Ok((stored_role(&r.role)?, r.active)))
+        .transpose()
 }
 
 async fn active_owners_in(tx: &mut Tx, organization_id: i64) -> Result<i64> {
     const Q: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
         WHERE m.organization_id = $1 AND m.role = 'owner' AND m.active AND u.active";
-    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q).bind(organization_id).fetch_one(conn).await)?)
+    Ok(
+        on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q).bind(organization_id).fetch_one(conn).await)?,
+    )
 }
 
 /// Refuses a change that would leave the organization without an active owner.
-async fn keep_an_owner(tx: &mut Tx, organization_id: i64, was: (Role, bool), becomes: (Role, bool)) -> Result<()> {
+async fn keep_an_owner(
+    tx: &mut Tx,
+    organization_id: i64,
+    was: (Role, bool),
+    becomes: (Role, bool),
+) -> Result<()> {
     let was_owner = was.0 == Role::Owner && was.1;
     let stays_owner = becomes.0 == Role::Owner && becomes.1;
     if was_owner && !stays_owner && active_owners_in(tx, organization_id).await? <= 1 {
@@ -311,7 +326,8 @@ pub async fn set_active(
         return Ok(());
     }
     keep_an_owner(&mut tx, organization_id, was, (was.0, active)).await?;
-    const Q: &str = "UPDATE memberships SET active = $1 WHERE user_id = $2 AND organization_id = $3";
+    const Q: &str =
+        "UPDATE memberships SET active = $1 WHERE user_id = $2 AND organization_id = $3";
     on_tx!(&mut tx, conn => sqlx::query(Q)
         .bind(active)
         .bind(user_id)
@@ -323,7 +339,11 @@ pub async fn set_active(
         actor,
         Change {
             organization_id: Some(organization_id),
-            action: if active { "member.reactivate" } else { "member.deactivate" },
+            action: if active {
+                "member.reactivate"
+            } else {
+                "member.deactivate"
+            },
             subject: format!("user:{user_id}"),
             before: Some(json!({"active": was.1})),
             after: Some(json!({"active": active})),
@@ -356,7 +376,15 @@ pub async fn provision(
         None => None,
     };
     let mut tx = db.begin().await?;
-    let done = provision_in(&mut tx, actor, organization_name, &new, hash.as_deref(), now).await?;
+    let done = provision_in(
+        &mut tx,
+        actor,
+        organization_name,
+        &new,
+        hash.as_deref(),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(done)
 }
@@ -370,7 +398,8 @@ pub(crate) async fn provision_in(
     now: DateTime<Utc>,
 ) -> Result<Provisioned> {
     let name = organizations::parse_name(organization_name)?;
-    let (organization_id, created_organization) = match organizations::by_name_in(tx, &name).await? {
+    let (organization_id, created_organization) = match organizations::by_name_in(tx, &name).await?
+    {
         Some(org) => (org.id, false),
         None => {
             let id = organizations::insert(tx, &name, now).await?;
@@ -391,5 +420,9 @@ pub(crate) async fn provision_in(
         }
     };
     let user_id = add_in(tx, actor, organization_id, new, password_hash, now).await?;
-    Ok(Provisioned { user_id, organization_id, created_organization })
+    Ok(Provisioned {
+        user_id,
+        organization_id,
+        created_organization,
+    })
 }

@@ -19,24 +19,32 @@ pub fn parse_name(input: &str) -> Result<String> {
         return Err(ControlError::invalid("enter the organization's name"));
     }
     if name.chars().count() > 120 {
-        return Err(ControlError::invalid("the organization name may have at most 120 characters"));
+        return Err(ControlError::invalid(
+            "the organization name may have at most 120 characters",
+        ));
     }
     Ok(name.to_string())
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Organization>> {
     const Q: &str = "SELECT id, name, created_at FROM organizations WHERE id = $1";
-    Ok(on_pool!(db, pool => sqlx::query_as::<_, Organization>(Q).bind(id).fetch_optional(pool).await)?)
+    Ok(
+        on_pool!(db, pool => sqlx::query_as::<_, Organization>(Q).bind(id).fetch_optional(pool).await)?,
+    )
 }
 
 pub(crate) async fn by_name_in(tx: &mut Tx, name: &str) -> Result<Option<Organization>> {
     const Q: &str = "SELECT id, name, created_at FROM organizations WHERE name = $1";
-    Ok(on_tx!(tx, conn => sqlx::query_as::<_, Organization>(Q).bind(name).fetch_optional(conn).await)?)
+    Ok(
+        on_tx!(tx, conn => sqlx::query_as::<_, Organization>(Q).bind(name).fetch_optional(conn).await)?,
+    )
 }
 
 pub(crate) async fn insert(tx: &mut Tx, name: &str, now: DateTime<Utc>) -> Result<i64> {
     const Q: &str = "INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id";
-    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q).bind(name).bind(now).fetch_one(conn).await)?)
+    Ok(
+        on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q).bind(name).bind(now).fetch_one(conn).await)?,
+    )
 }
 
 #[cfg(test)]

@@ -85,7 +85,11 @@ mod tests {
     async fn verifies_only_the_right_password() {
         let p = NewPassword::parse("correct horse battery").unwrap();
         let h = hash(&p).await.unwrap();
-        assert!(verify("correct horse battery".into(), Some(h.clone())).await.unwrap());
+        assert!(
+            verify("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse battery".into(), Some(h)).await.unwrap());
         assert!(!verify("correct horse battery".into(), None).await.unwrap());
     }

@@ -61,15 +61,20 @@ pub async fn token_is_valid(db: &Db, token: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
-pub const INVALID_TOKEN: &str =
-    "this setup link is not valid or was already used; sign in, or restart Clearline to print a new link if nobody has an account yet";
+pub const INVALID_TOKEN: &str = "this setup link is not valid or was already used; sign in, or restart Clearline to print a new link if nobody has an account yet";
 
 /// Uses the token: creates the organization and its owner, and burns the token, all in one
 /// transaction. Any failure leaves the token usable and nothing written.
-pub async fn complete(db: &Db, token: &str, first: FirstOwner, now: DateTime<Utc>) -> Result<Provisioned> {
+pub async fn complete(
+    db: &Db,
+    token: &str,
+    first: FirstOwner,
+    now: DateTime<Utc>,
+) -> Result<Provisioned> {
     let hash = password::hash(&first.password).await?;
     let mut tx = db.begin().await?;
-    const BURN: &str = "UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL";
+    const BURN: &str =
+        "UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL";
     let burned = on_tx!(&mut tx, conn => sqlx::query(BURN)
         .bind(now)
         .bind(token_hash(token))
@@ -85,7 +90,15 @@ pub async fn complete(db: &Db, token: &str, first: FirstOwner, now: DateTime<Utc
         role: Role::Owner,
         password: Some(first.password),
     };
-    let done = members::provision_in(&mut tx, &actor, &first.organization_name, &new, Some(&hash), now).await?;
+    let done = members::provision_in(
+        &mut tx,
+        &actor,
+        &first.organization_name,
+        &new,
+        Some(&hash),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(done)
 }

@@ -35,7 +35,9 @@ pub fn parse_display_name(input: &str) -> Result<String> {
         return Err(ControlError::invalid("enter a name"));
     }
     if name.chars().count() > 100 {
-        return Err(ControlError::invalid("the name may have at most 100 characters"));
+        return Err(ControlError::invalid(
+            "the name may have at most 100 characters",
+        ));
     }
     Ok(name.to_string())
 }
@@ -54,9 +56,11 @@ pub async fn by_email(db: &Db, email: &Email) -> Result<Option<User>> {
 }
 
 pub async fn count(db: &Db) -> Result<i64> {
-    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+    Ok(
+        on_pool!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
         .fetch_one(pool)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// Checks an e-mail and password. Unknown e-mail, wrong password and a deactivated account

@@ -1,0 +1,1 @@
+//! QBO emulator (in progress).
