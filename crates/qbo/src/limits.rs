@@ -3,9 +3,11 @@
 //! times bounds the rate. Waiting here is cheaper than a 429 and its 60-second penalty.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 /// The limits one realm is held to.
@@ -27,8 +29,8 @@ impl Default for Limits {
 /// Hands out permission to send one request.
 #[derive(Debug)]
 pub(crate) struct RealmLimiter {
-    in_flight: Semaphore,
-    started: Mutex<VecDeque<Instant>>,
+    in_flight: Arc<Semaphore>,
+    started: Arc<Mutex<VecDeque<Instant>>>,
     limits: Limits,
 }
 
@@ -37,42 +39,49 @@ const WINDOW: Duration = Duration::from_secs(60);
 impl RealmLimiter {
     pub(crate) fn new(limits: Limits) -> Self {
         Self {
-            in_flight: Semaphore::new(limits.max_in_flight.max(1)),
-            started: Mutex::new(VecDeque::new()),
+            in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
+            started: Arc::new(Mutex::new(VecDeque::new())),
             limits,
         }
     }
 
     /// Waits for a free slot and for room in the minute window; the permit is the slot.
-    pub(crate) async fn acquire(&self) -> SemaphorePermit<'_> {
-        // The semaphore is never closed, so acquire cannot fail.
-        let permit = self
-            .in_flight
-            .acquire()
-            .await
-            .unwrap_or_else(|_| unreachable!("the limiter's semaphore is never closed"));
-        loop {
-            let wait = {
-                let mut started = self.started.lock().await;
-                let now = Instant::now();
-                while started.front().is_some_and(|t| now - *t >= WINDOW) {
-                    started.pop_front();
-                }
-                if started.len() < self.limits.per_minute.max(1) {
-                    started.push_back(now);
-                    None
-                } else {
-                    started.front().map(|t| WINDOW - (now - *t))
-                }
-            };
-            match wait {
-                None => return permit,
-                Some(d) => {
-                    tracing::debug!(
-                        wait_ms = d.as_millis(),
-                        "QBO per-minute limit reached; waiting"
-                    );
-                    tokio::time::sleep(d).await;
+    /// The future owns what it needs (no borrow of `self`), so callers' futures stay `Send`.
+    pub(crate) fn acquire(&self) -> impl Future<Output = OwnedSemaphorePermit> + Send + 'static {
+        let in_flight = self.in_flight.clone();
+        let started = self.started.clone();
+        let per_minute = self.limits.per_minute.max(1);
+        async move {
+            // The semaphore is never closed, so acquire cannot fail.
+            let permit = in_flight
+                .acquire_owned()
+                .await
+                .unwrap_or_else(|_| unreachable!("the limiter's semaphore is never closed"));
+            loop {
+                let wait = {
+                    let mut started = started
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let now = Instant::now();
+                    while started.front().is_some_and(|t| now - *t >= WINDOW) {
+                        started.pop_front();
+                    }
+                    if started.len() < per_minute {
+                        started.push_back(now);
+                        None
+                    } else {
+                        started.front().map(|t| WINDOW - (now - *t))
+                    }
+                };
+                match wait {
+                    None => return permit,
+                    Some(d) => {
+                        tracing::debug!(
+                            wait_ms = d.as_millis(),
+                            "QBO per-minute limit reached; waiting"
+                        );
+                        tokio::time::sleep(d).await;
+                    }
                 }
             }
         }

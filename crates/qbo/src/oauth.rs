@@ -381,14 +381,13 @@ impl OAuthClient {
         ) {
             return Err(OAuthError::StateMismatch);
         }
-        let tid = std::sync::Mutex::new(None);
-        let http = self.http_fn(&tid);
+        let http = self.http_client();
         let result = self
             .client
             .exchange_code(AuthorizationCode::new(callback.code.0))
             .request_async(&http)
             .await;
-        let tid = tid.lock().ok().and_then(|t| t.clone());
+        let tid = http.tid();
         self.tokens_from(result, callback.realm_id, tid)
     }
 
@@ -398,14 +397,13 @@ impl OAuthClient {
     /// # Errors
     /// [`OAuthError::InvalidGrant`] when the refresh token is no longer valid.
     pub async fn refresh(&self, tokens: &Tokens) -> Result<Tokens, OAuthError> {
-        let tid = std::sync::Mutex::new(None);
-        let http = self.http_fn(&tid);
+        let http = self.http_client();
         let result = self
             .client
             .exchange_refresh_token(&RefreshToken::new(tokens.refresh_token.0.clone()))
             .request_async(&http)
             .await;
-        let tid = tid.lock().ok().and_then(|t| t.clone());
+        let tid = http.tid();
         let mut fresh = self.tokens_from(result, tokens.realm_id.clone(), tid)?;
         if fresh.refresh_hard_expires_at.is_none() {
             fresh.refresh_hard_expires_at = tokens.refresh_hard_expires_at;
@@ -495,45 +493,63 @@ impl OAuthClient {
         })
     }
 
-    /// The HTTP function handed to `oauth2`: reqwest, plus Intuit's hard-expiry header and the
-    /// `intuit_tid` captured for errors.
-    fn http_fn<'a>(
-        &'a self,
-        tid: &'a std::sync::Mutex<Option<String>>,
-    ) -> impl Fn(
-        HttpRequest,
-    ) -> Pin<Box<dyn Future<Output = Result<HttpResponse, HttpFailure>> + Send + 'a>>
-    + 'a {
-        move |request: HttpRequest| {
-            let http = self.http.clone();
-            let hard = self.config.include_hard_expiry;
-            Box::pin(async move {
-                let (parts, body) = request.into_parts();
-                let mut req = http
-                    .request(parts.method, parts.uri.to_string())
-                    .headers(parts.headers)
-                    .body(body);
-                if hard {
-                    req = req.header("x-include-refresh-token-hard-expires-in", "true");
-                }
-                let resp = req.send().await.map_err(|e| HttpFailure {
-                    message: e.without_url().to_string(),
-                })?;
-                if let Ok(mut t) = tid.lock() {
-                    *t = intuit_tid(resp.headers());
-                }
-                let mut builder = oauth2::http::Response::builder().status(resp.status());
-                for (k, v) in resp.headers() {
-                    builder = builder.header(k, v);
-                }
-                let bytes = resp.bytes().await.map_err(|e| HttpFailure {
-                    message: e.without_url().to_string(),
-                })?;
-                builder.body(bytes.to_vec()).map_err(|e| HttpFailure {
-                    message: e.to_string(),
-                })
-            })
+    fn http_client(&self) -> IntuitHttp {
+        IntuitHttp {
+            http: self.http.clone(),
+            include_hard_expiry: self.config.include_hard_expiry,
+            tid: Arc::new(std::sync::Mutex::new(None)),
         }
+    }
+}
+
+/// The HTTP client handed to `oauth2`: reqwest, plus Intuit's hard-expiry header and the
+/// `intuit_tid` captured for errors. Its futures own their data, so they are `Send`.
+struct IntuitHttp {
+    http: reqwest::Client,
+    include_hard_expiry: bool,
+    tid: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl IntuitHttp {
+    fn tid(&self) -> Option<String> {
+        self.tid.lock().ok().and_then(|t| t.clone())
+    }
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for IntuitHttp {
+    type Error = HttpFailure;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpFailure>> + Send + 'static>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        let http = self.http.clone();
+        let hard = self.include_hard_expiry;
+        let tid = self.tid.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let mut req = http
+                .request(parts.method, parts.uri.to_string())
+                .headers(parts.headers)
+                .body(body);
+            if hard {
+                req = req.header("x-include-refresh-token-hard-expires-in", "true");
+            }
+            let resp = req.send().await.map_err(|e| HttpFailure {
+                message: e.without_url().to_string(),
+            })?;
+            if let Ok(mut t) = tid.lock() {
+                *t = intuit_tid(resp.headers());
+            }
+            let mut builder = oauth2::http::Response::builder().status(resp.status());
+            for (k, v) in resp.headers() {
+                builder = builder.header(k, v);
+            }
+            let bytes = resp.bytes().await.map_err(|e| HttpFailure {
+                message: e.without_url().to_string(),
+            })?;
+            builder.body(bytes.to_vec()).map_err(|e| HttpFailure {
+                message: e.to_string(),
+            })
+        })
     }
 }
 

@@ -397,16 +397,11 @@ pub(crate) fn single(
     entity: Entity,
     tid: &Option<String>,
 ) -> Result<QueryResponse, QboError> {
-    #[derive(Deserialize)]
-    struct Envelope<'a> {
-        #[serde(flatten, borrow)]
-        keys: BTreeMap<String, &'a RawValue>,
-    }
-    let env: Envelope<'_> = serde_json::from_str(text)
+    // Not `#[serde(flatten)]`: flatten cannot carry borrowed raw values.
+    let keys: BTreeMap<String, &RawValue> = serde_json::from_str(text)
         .map_err(WireError::json)
         .map_err(decode("entity", tid))?;
-    let raw = env
-        .keys
+    let raw = keys
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(entity.name()))
         .map(|(_, v)| *v)
