@@ -1,6 +1,10 @@
-//! QuickBooks Online connector. For now: lenient wire types for query responses ([`wire`]) and
-//! the bank postings they imply on mapped bank accounts ([`postings`]). It depends on nothing
-//! else of Clearline's; the server converts [`postings::BankPosting`] into the engine's input.
+//! QuickBooks Online connector: OAuth 2.0 ([`oauth`]), an API client with Intuit's limits and
+//! one retry policy ([`client`], [`limits`], [`retry`]), paged queries ([`query`]), change data
+//! capture ([`cdc`]), A/R aging reports ([`reports`]), the one approved write ([`write`]),
+//! webhook verification ([`webhook`]), lenient wire types ([`wire`]) and the bank postings they
+//! imply on mapped bank accounts ([`postings`]). With feature `emulator`, an in-process QBO
+//! stand-in ([`emulator`]) for tests and the demo. It depends on nothing else of Clearline's;
+//! the contract is `shared/reference/quickbooks-api.md`.
 //!
 //! ```
 //! use qbo::postings::{AccountSelection, bank_postings};
@@ -19,8 +23,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod cdc;
+pub mod client;
+pub mod clock;
 pub mod error;
+pub mod fault;
+pub mod limits;
+pub mod oauth;
 pub mod postings;
+pub mod query;
+pub mod reports;
+pub mod retry;
+pub mod webhook;
 pub mod wire;
+pub mod write;
 
-pub use error::{PostingError, WireError};
+#[cfg(feature = "emulator")]
+pub mod emulator;
+
+pub use cdc::{ChangeSet, DeletedEntity, SyncMethod};
+pub use client::{ClientConfig, Company, QboClient, RefreshExpiry};
+pub use error::{PostingError, QboError, WireError};
+pub use oauth::{Endpoints, OAuthConfig, Secret, Tokens, token_sink};
+pub use query::{Entity, Select};
+pub use write::BankChargeRequest;

@@ -82,6 +82,13 @@ pub struct QueryResponse {
     pub sales_receipt: Vec<SalesReceipt>,
     pub transfer: Vec<Transfer>,
     pub journal_entry: Vec<JournalEntry>,
+    pub account: Vec<Account>,
+    pub bill: Vec<Bill>,
+    pub invoice: Vec<Invoice>,
+    pub customer: Vec<Customer>,
+    pub vendor: Vec<Vendor>,
+    pub company_info: Vec<CompanyInfo>,
+    pub preferences: Vec<Preferences>,
     #[serde(rename = "startPosition")]
     pub start_position: Option<u64>,
     #[serde(rename = "maxResults")]
@@ -164,6 +171,7 @@ pub struct Line {
 #[serde(default, rename_all = "PascalCase")]
 pub struct Purchase {
     pub id: String,
+    pub sync_token: Option<String>,
     pub txn_date: Option<String>,
     pub total_amt: Option<Amount>,
     /// `Cash`, `Check`, `CreditCard`.
@@ -183,6 +191,7 @@ pub struct Purchase {
 #[serde(default, rename_all = "PascalCase")]
 pub struct Deposit {
     pub id: String,
+    pub sync_token: Option<String>,
     pub txn_date: Option<String>,
     pub total_amt: Option<Amount>,
     pub deposit_to_account_ref: Option<Ref>,
@@ -211,6 +220,7 @@ pub struct CreditCardPayment {
 #[serde(default, rename_all = "PascalCase")]
 pub struct BillPayment {
     pub id: String,
+    pub sync_token: Option<String>,
     pub txn_date: Option<String>,
     pub total_amt: Option<Amount>,
     /// `Check` (from a bank account) or `CreditCard`.
@@ -229,6 +239,7 @@ pub struct BillPayment {
 #[serde(default, rename_all = "PascalCase")]
 pub struct Payment {
     pub id: String,
+    pub sync_token: Option<String>,
     pub txn_date: Option<String>,
     pub total_amt: Option<Amount>,
     pub customer_ref: Option<Ref>,
@@ -245,6 +256,7 @@ pub struct Payment {
 #[serde(default, rename_all = "PascalCase")]
 pub struct SalesReceipt {
     pub id: String,
+    pub sync_token: Option<String>,
     pub txn_date: Option<String>,
     pub total_amt: Option<Amount>,
     pub customer_ref: Option<Ref>,
@@ -261,6 +273,7 @@ pub struct SalesReceipt {
 #[serde(default, rename_all = "PascalCase")]
 pub struct Transfer {
     pub id: String,
+    pub sync_token: Option<String>,
     pub txn_date: Option<String>,
     pub amount: Option<Amount>,
     pub from_account_ref: Option<Ref>,
@@ -274,12 +287,262 @@ pub struct Transfer {
 #[serde(default, rename_all = "PascalCase")]
 pub struct JournalEntry {
     pub id: String,
+    pub sync_token: Option<String>,
     pub txn_date: Option<String>,
     pub doc_number: Option<String>,
     pub private_note: Option<String>,
     pub currency_ref: Option<Ref>,
     pub line: Vec<Line>,
     pub meta_data: Option<MetaData>,
+}
+
+/// `{"Address": "a@b.c"}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct EmailAddr {
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct Account {
+    pub id: String,
+    pub sync_token: Option<String>,
+    pub name: Option<String>,
+    pub fully_qualified_name: Option<String>,
+    pub acct_num: Option<String>,
+    /// `Asset`, `Liability`, `Expense`, ...
+    pub classification: Option<String>,
+    /// The spaced display form: `Bank`, `Accounts Receivable`, `Expense`, ...
+    pub account_type: Option<String>,
+    pub account_sub_type: Option<String>,
+    /// The ledger (book) balance in the account's currency, never the bank's balance.
+    pub current_balance: Option<Amount>,
+    pub currency_ref: Option<Ref>,
+    pub active: Option<bool>,
+    pub sub_account: Option<bool>,
+    pub parent_ref: Option<Ref>,
+    pub description: Option<String>,
+    pub meta_data: Option<MetaData>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct Bill {
+    pub id: String,
+    pub sync_token: Option<String>,
+    pub vendor_ref: Option<Ref>,
+    pub txn_date: Option<String>,
+    pub due_date: Option<String>,
+    pub total_amt: Option<Amount>,
+    /// Open amount.
+    pub balance: Option<Amount>,
+    pub home_balance: Option<Amount>,
+    pub doc_number: Option<String>,
+    pub private_note: Option<String>,
+    pub currency_ref: Option<Ref>,
+    pub exchange_rate: Option<Amount>,
+    pub linked_txn: Vec<LinkedTxn>,
+    pub line: Vec<Line>,
+    pub meta_data: Option<MetaData>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct Invoice {
+    pub id: String,
+    pub sync_token: Option<String>,
+    pub doc_number: Option<String>,
+    pub txn_date: Option<String>,
+    pub due_date: Option<String>,
+    pub customer_ref: Option<Ref>,
+    pub total_amt: Option<Amount>,
+    /// Open amount.
+    pub balance: Option<Amount>,
+    pub home_balance: Option<Amount>,
+    pub home_total_amt: Option<Amount>,
+    pub currency_ref: Option<Ref>,
+    pub exchange_rate: Option<Amount>,
+    pub email_status: Option<String>,
+    pub linked_txn: Vec<LinkedTxn>,
+    pub line: Vec<Line>,
+    pub meta_data: Option<MetaData>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct Customer {
+    pub id: String,
+    pub sync_token: Option<String>,
+    pub display_name: Option<String>,
+    pub company_name: Option<String>,
+    pub fully_qualified_name: Option<String>,
+    pub primary_email_addr: Option<EmailAddr>,
+    pub balance: Option<Amount>,
+    pub currency_ref: Option<Ref>,
+    pub active: Option<bool>,
+    pub meta_data: Option<MetaData>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct Vendor {
+    pub id: String,
+    pub sync_token: Option<String>,
+    pub display_name: Option<String>,
+    pub company_name: Option<String>,
+    pub primary_email_addr: Option<EmailAddr>,
+    pub balance: Option<Amount>,
+    pub currency_ref: Option<Ref>,
+    pub active: Option<bool>,
+    pub acct_num: Option<String>,
+    pub meta_data: Option<MetaData>,
+}
+
+/// `{"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct NameValue {
+    pub name: Option<String>,
+    pub value: Option<String>,
+}
+
+/// Home currency is not here: read [`Preferences`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct CompanyInfo {
+    pub id: String,
+    pub company_name: Option<String>,
+    pub legal_name: Option<String>,
+    /// ISO-3 (`USA`) in production since late 2025.
+    pub country: Option<String>,
+    pub fiscal_year_start_month: Option<String>,
+    pub company_start_date: Option<String>,
+    pub email: Option<EmailAddr>,
+    pub name_value: Vec<NameValue>,
+    pub meta_data: Option<MetaData>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct CurrencyPrefs {
+    pub multi_currency_enabled: Option<bool>,
+    pub home_currency: Option<Ref>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct ReportPrefs {
+    /// `Accrual` or `Cash`.
+    pub report_basis: Option<String>,
+    /// Aging runs from the transaction date instead of the due date.
+    pub calc_aging_report_from_txn_date: Option<bool>,
+}
+
+/// Multicurrency lives at `Preferences.CurrencyPrefs.MultiCurrencyEnabled` (not
+/// `Preferences.MultiCurrencyEnabled`, as Intuit's field docs loosely say).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct Preferences {
+    pub id: Option<String>,
+    pub currency_prefs: Option<CurrencyPrefs>,
+    pub report_prefs: Option<ReportPrefs>,
+}
+
+impl Preferences {
+    /// `false` when the flag is absent: QBO omits it only when multicurrency was never on.
+    #[must_use]
+    pub fn multicurrency_enabled(&self) -> bool {
+        self.currency_prefs
+            .as_ref()
+            .and_then(|c| c.multi_currency_enabled)
+            .unwrap_or(false)
+    }
+
+    #[must_use]
+    pub fn home_currency(&self) -> Option<&str> {
+        self.currency_prefs
+            .as_ref()
+            .and_then(|c| c.home_currency.as_ref())
+            .map(|r| r.value.as_str())
+    }
+}
+
+impl QueryResponse {
+    /// Appends the JSON array `items` (raw text) of entity `name` to the matching list.
+    /// Returns `false` for an entity this crate does not model (ignored).
+    pub(crate) fn extend_raw(
+        &mut self,
+        name: &str,
+        items: &str,
+    ) -> Result<bool, serde_json::Error> {
+        fn ext<T: serde::de::DeserializeOwned>(
+            v: &mut Vec<T>,
+            items: &str,
+        ) -> Result<bool, serde_json::Error> {
+            v.extend(serde_json::from_str::<Vec<T>>(items)?);
+            Ok(true)
+        }
+        match name {
+            "Purchase" => ext(&mut self.purchase, items),
+            "Deposit" => ext(&mut self.deposit, items),
+            "BillPayment" => ext(&mut self.bill_payment, items),
+            "Payment" => ext(&mut self.payment, items),
+            "SalesReceipt" => ext(&mut self.sales_receipt, items),
+            "Transfer" => ext(&mut self.transfer, items),
+            "JournalEntry" => ext(&mut self.journal_entry, items),
+            "Account" => ext(&mut self.account, items),
+            "Bill" => ext(&mut self.bill, items),
+            "Invoice" => ext(&mut self.invoice, items),
+            "Customer" => ext(&mut self.customer, items),
+            "Vendor" => ext(&mut self.vendor, items),
+            "CompanyInfo" => ext(&mut self.company_info, items),
+            "Preferences" => ext(&mut self.preferences, items),
+            _ => Ok(false),
+        }
+    }
+
+    /// Number of entities held, all types together.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.purchase.len()
+            + self.deposit.len()
+            + self.bill_payment.len()
+            + self.payment.len()
+            + self.sales_receipt.len()
+            + self.transfer.len()
+            + self.journal_entry.len()
+            + self.account.len()
+            + self.bill.len()
+            + self.invoice.len()
+            + self.customer.len()
+            + self.vendor.len()
+            + self.company_info.len()
+            + self.preferences.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Moves every entity of `other` into `self`.
+    pub fn append(&mut self, other: &mut QueryResponse) {
+        self.purchase.append(&mut other.purchase);
+        self.deposit.append(&mut other.deposit);
+        self.bill_payment.append(&mut other.bill_payment);
+        self.payment.append(&mut other.payment);
+        self.sales_receipt.append(&mut other.sales_receipt);
+        self.transfer.append(&mut other.transfer);
+        self.journal_entry.append(&mut other.journal_entry);
+        self.account.append(&mut other.account);
+        self.bill.append(&mut other.bill);
+        self.invoice.append(&mut other.invoice);
+        self.customer.append(&mut other.customer);
+        self.vendor.append(&mut other.vendor);
+        self.company_info.append(&mut other.company_info);
+        self.preferences.append(&mut other.preferences);
+    }
 }
 
 #[cfg(test)]
