@@ -396,24 +396,31 @@ impl<'a> AccountRun<'a> {
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
-        groups.sort_by_key(|g| {
+        let lines = std::mem::take(&mut self.lines);
+        let entries = std::mem::take(&mut self.entries);
+        let currency = self.currency;
+        // The indexes are not needed any more: free them before the output grows.
+        drop(self);
+        // Every line and posting is in one group at most, so the keys are unique.
+        groups.sort_by_cached_key(|g| {
             (
                 g.banks.iter().min().copied().unwrap_or(u32::MAX),
                 g.books.iter().min().copied().unwrap_or(u32::MAX),
             )
         });
+        matches.reserve(groups.len());
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
         for g in groups {
             let bank: Vec<String> = g
                 .banks
                 .iter()
-                .map(|&i| self.lines[i as usize].id.clone())
+                .map(|&i| lines[i as usize].id.clone())
                 .collect();
             let books: Vec<String> = g
                 .books
                 .iter()
-                .map(|&i| self.entries[i as usize].id.clone())
+                .map(|&i| entries[i as usize].id.clone())
                 .collect();
             match g.outcome {
                 Outcome::Matched {
@@ -426,15 +433,15 @@ impl<'a> AccountRun<'a> {
                     kind,
                     status,
                     confidence,
-                    reason: g.reason,
+                    reason: exact(g.reason),
                 }),
                 Outcome::Break { kind, difference } => exceptions.push(Exception {
                     kind,
                     bank,
                     books,
-                    currency: self.currency.to_owned(),
+                    currency: currency.to_owned(),
                     difference,
-                    reason: g.reason,
+                    reason: exact(g.reason),
                 }),
             }
         }
@@ -1679,6 +1686,13 @@ fn runs<T, K: std::hash::Hash + Eq + Copy>(
         start = end;
     }
     map
+}
+
+/// `s` without spare capacity: a reason grows while it is written, and a million of them
+/// would otherwise keep a third of their memory unused.
+fn exact(mut s: String) -> String {
+    s.shrink_to_fit();
+    s
 }
 
 /// For keys in `0..n`, where each key's run starts in a list sorted (or counting-sorted) by
