@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
 use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
-use crate::explain::{push_gap, push_name, push_reference_evidence};
+use crate::explain::{push_decimal, push_gap, push_name, push_reference_evidence};
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
@@ -735,21 +735,27 @@ impl<'a> AccountRun<'a> {
         let mut reason = String::with_capacity(160);
         match e.relation {
             Relation::Exact => {
-                let _ = write!(reason, "amount {} {} equal", line.amount, self.currency);
+                reason.push_str("amount ");
+                push_decimal(&mut reason, line.amount);
+                reason.push(' ');
+                reason.push_str(self.currency);
+                reason.push_str(" equal");
             }
             Relation::Principal => {
-                let _ = write!(
-                    reason,
-                    "posting {} covers the bank amount {} without the Wise fee {}",
-                    entry.amount, line.amount, line.fee
-                );
+                reason.push_str("posting ");
+                push_decimal(&mut reason, entry.amount);
+                reason.push_str(" covers the bank amount ");
+                push_decimal(&mut reason, line.amount);
+                reason.push_str(" without the Wise fee ");
+                push_decimal(&mut reason, line.fee);
             }
             Relation::Mismatch => {
-                let _ = write!(
-                    reason,
-                    "bank {} vs posting {} {}",
-                    line.amount, entry.amount, self.currency
-                );
+                reason.push_str("bank ");
+                push_decimal(&mut reason, line.amount);
+                reason.push_str(" vs posting ");
+                push_decimal(&mut reason, entry.amount);
+                reason.push(' ');
+                reason.push_str(self.currency);
             }
         }
         if e.reference {

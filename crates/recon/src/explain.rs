@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use rust_decimal::Decimal;
+
 use crate::counterparty::NameAgreement;
 use crate::input::{BankLine, BookEntry};
 use crate::reference::{for_each_token, push_tokens, write_token};
@@ -50,6 +52,37 @@ pub fn push_reference_evidence(out: &mut String, bank: &BankLine, book: &BookEnt
     false
 }
 
+/// Appends `d` exactly as its `Display` would (sign, digits, scale kept), without the
+/// formatting machinery: reasons print several amounts each, a million reasons per run.
+pub fn push_decimal(out: &mut String, d: Decimal) {
+    let scale = d.scale() as usize;
+    let mantissa = match i64::try_from(d.mantissa()) {
+        Ok(m) if scale <= 18 => m,
+        _ => {
+            let _ = write!(out, "{d}");
+            return;
+        }
+    };
+    if d.is_sign_negative() && mantissa != 0 {
+        out.push('-');
+    }
+    let mut buf = [0u8; 24];
+    let mut i = buf.len();
+    let mut v = mantissa.unsigned_abs();
+    let mut written = 0;
+    while v > 0 || written <= scale {
+        if written == scale && scale > 0 {
+            i -= 1;
+            buf[i] = b'.';
+        }
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        written += 1;
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"));
+}
+
 pub fn push_name(out: &mut String, agreement: NameAgreement, bank: &str, book: &str) {
     match agreement {
         NameAgreement::Same => {
@@ -83,6 +116,34 @@ pub fn push_gap(out: &mut String, gap_days: i32) {
                 "; posted {g} day{} before the bank line",
                 if g == 1 { "" } else { "s" }
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn decimals_print_like_display() {
+        for s in [
+            "0",
+            "0.00",
+            "-0.05",
+            "1204.31",
+            "-1204.310",
+            "12",
+            "-7",
+            "0.5",
+            "100.00",
+            "-0.00",
+            "0.0000000000000000001",
+        ] {
+            let d = Decimal::from_str(s).unwrap();
+            let mut out = String::new();
+            push_decimal(&mut out, d);
+            assert_eq!(out, d.to_string(), "{s}");
         }
     }
 }
