@@ -1,10 +1,10 @@
-//! Speed benchmark: `cargo run --release -p recon --example bench -- [--year] [BANK_LINES...]`
+//! Speed benchmark: `cargo run --release -p recon --example bench -- [--year] [--memory] [BANK_LINES...]`
 //! (default 10000 100000 1000000). Generates a studio scenario with about that many bank lines
 //! and a comparable number of postings, then times `recon::reconcile` alone (single-threaded).
 //! By default the activity density is constant (about 30 bank lines a day, so 1M lines span
 //! ~90 years of a studio's activity — the shape of a long history or many clients); `--year`
 //! squeezes every size into one year instead (1M lines = ~2,700 a day), the worst case for
-//! date windows. Peak memory of the whole process: run one size under `/usr/bin/time -v`.
+//! date windows. `--memory` prints the resident memory after each phase. Peak memory of the whole process: run one size under `/usr/bin/time -v`.
 
 use std::time::Instant;
 
@@ -12,6 +12,7 @@ use recon::scenario::{QualityReport, Scenario};
 
 fn main() {
     let one_year = std::env::args().any(|a| a == "--year");
+    let verbose = std::env::args().any(|a| a == "--memory");
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.replace('_', "").parse().ok())
@@ -22,7 +23,7 @@ fn main() {
         sizes
     };
     println!(
-        "bank lines | postings | generate s | reconcile s | lines/s | auto prec. | match recall | exc. recall | exc. prec."
+        "bank lines | postings | generate s | reconcile s | cpu s | lines/s | auto prec. | match recall | exc. recall | exc. prec."
     );
     for target in sizes {
         // A movement yields about 1.15 bank lines on average in the studio mix.
@@ -39,16 +40,21 @@ fn main() {
             .with_days(days)
             .build();
         let generated = t0.elapsed().as_secs_f64();
+        let rss_inputs = memory("VmRSS");
+        let cpu1 = cpu_seconds();
         let t1 = Instant::now();
         let result = recon::reconcile(&s.bank, &s.books, &s.mapping, &s.options);
         let took = t1.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - cpu1;
+        let hwm_reconcile = memory("VmHWM");
         let q = QualityReport::measure(&s, &result);
         println!(
-            "{:>10} | {:>8} | {:>10.2} | {:>11.3} | {:>7.0} | {:>9.3}% | {:>11.3}% | {:>10.3}% | {:>9.3}%",
+            "{:>10} | {:>8} | {:>10.2} | {:>11.3} | {:>5.2} | {:>7.0} | {:>9.3}% | {:>11.3}% | {:>10.3}% | {:>9.3}%",
             s.bank.len(),
             s.books.len(),
             generated,
             took,
+            cpu,
             s.bank.len() as f64 / took,
             100.0 * q.auto_precision(),
             100.0 * q.match_recall(),
@@ -56,13 +62,41 @@ fn main() {
             100.0 * q.exception_precision()
         );
         drop(result);
+        if verbose {
+            println!(
+                "    memory: inputs+truth {rss_inputs}, peak through reconcile {hwm_reconcile}, peak through measurement {}",
+                memory("VmHWM")
+            );
+        }
     }
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
-        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
-    {
-        println!(
-            "peak resident memory: {}",
-            line.trim_start_matches("VmHWM:").trim()
-        );
-    }
+    println!("peak resident memory: {}", memory("VmHWM"));
+}
+
+/// User + system CPU time of this process so far (Linux `/proc/self/stat`, 100 ticks a second):
+/// on a machine shared with other builds, the CPU time is steadier than the wall clock.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name (which is in parentheses); utime and stime are 14, 15.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks: f64 =
+                fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// A line of `/proc/self/status` (`VmRSS`, `VmHWM`), or "?" where there is none.
+fn memory(key: &str) -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .map(|l| l[key.len() + 1..].trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".to_owned())
 }

@@ -11,6 +11,12 @@ pub const UNITS_PER_MAJOR: i64 = 10_000;
 /// by index, only reported).
 #[must_use]
 pub fn to_units(amount: Decimal) -> Option<i64> {
+    // Fast path: money has at most four decimals, so scaling the mantissa is exact.
+    let scale = amount.scale();
+    if scale <= 4 {
+        let m = i64::try_from(amount.mantissa()).ok()?;
+        return m.checked_mul(10_i64.pow(4 - scale));
+    }
     (amount * Decimal::from(UNITS_PER_MAJOR)).round().to_i64()
 }
 
@@ -112,6 +118,12 @@ mod tests {
             Some(-12_043_100)
         );
         assert_eq!(to_units(Decimal::from_str("0.001").unwrap()), Some(10));
+        assert_eq!(to_units(Decimal::from_str("12").unwrap()), Some(120_000));
+        assert_eq!(
+            to_units(Decimal::from_str("1.23456").unwrap()),
+            Some(12_346)
+        );
+        assert_eq!(to_units(Decimal::from_str("-0.5").unwrap()), Some(-5_000));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Counterparty names compared the way a bookkeeper would: case, punctuation and legal
 //! suffixes ("ACME GMBH" = "Acme GmbH" = "Acme"), and a weaker "same first word" signal.
 
-use crate::fasthash::fx_hash_bytes;
+use crate::fasthash::StreamHash;
 
 /// Legal-form words that banks and ledgers add or drop at will.
 fn is_legal_suffix(word: &str) -> bool {
@@ -61,53 +61,57 @@ pub enum NameAgreement {
 }
 
 impl NameKey {
-    /// Normalizes `name`; `scratch` is reused between calls to avoid allocating per name.
+    /// Normalizes `name` while scanning it once; nothing is allocated.
     #[must_use]
-    pub fn of(name: &str, scratch: &mut String) -> Self {
+    pub fn of(name: &str) -> Self {
         let mut full: u64 = 0;
         let mut first_word: u64 = 0;
         let mut words = 0usize;
         let mut pending_suffixes: u64 = 0;
         let mut pending_count = 0usize;
-        scratch.clear();
-        let mut flush = |word: &str, full: &mut u64, first: &mut u64, words: &mut usize| {
-            if word.is_empty() {
+        let mut word = WordScan::default();
+        let mut flush = |w: &mut WordScan| {
+            if w.hash.is_empty() {
                 return;
             }
-            let h = fx_hash_bytes(word.as_bytes());
-            if is_legal_suffix(word) {
+            let h = w.hash.finish();
+            let suffix = w.short_len as u64 == w.hash.len()
+                && std::str::from_utf8(&w.short[..w.short_len]).is_ok_and(is_legal_suffix);
+            *w = WordScan::default();
+            if suffix {
                 // A suffix only counts if real words follow it ("The Wise Company" keeps "wise").
                 pending_suffixes = mix(pending_suffixes, h);
                 pending_count += 1;
                 return;
             }
             if pending_count > 0 {
-                *full = mix(*full, pending_suffixes);
+                full = mix(full, pending_suffixes);
                 pending_suffixes = 0;
                 pending_count = 0;
             }
-            if *words == 0 {
-                *first = h;
+            if words == 0 {
+                first_word = h;
             }
-            *full = mix(*full, h);
-            *words += 1;
+            full = mix(full, h);
+            words += 1;
         };
         for ch in name.chars() {
             if ch.is_ascii_alphanumeric() {
-                scratch.push(ch.to_ascii_lowercase());
+                word.push(ch.to_ascii_lowercase() as u8);
             } else if ch.is_alphanumeric() {
+                let mut buf = [0u8; 4];
                 for lower in ch.to_lowercase() {
-                    scratch.push(lower);
+                    for &b in lower.encode_utf8(&mut buf).as_bytes() {
+                        word.push(b);
+                    }
                 }
             } else if ch == '.' || ch == '\'' || ch == '’' {
                 // "B.V." and "O'Neil" are one word.
             } else {
-                flush(scratch, &mut full, &mut first_word, &mut words);
-                scratch.clear();
+                flush(&mut word);
             }
         }
-        flush(scratch, &mut full, &mut first_word, &mut words);
-        scratch.clear();
+        flush(&mut word);
         if words == 0 {
             if pending_count == 0 {
                 return Self::default();
@@ -143,6 +147,24 @@ impl NameKey {
     }
 }
 
+/// One word being scanned: its hash, and its first bytes (enough to recognize a legal suffix).
+#[derive(Default)]
+struct WordScan {
+    hash: StreamHash,
+    short: [u8; 12],
+    short_len: usize,
+}
+
+impl WordScan {
+    fn push(&mut self, b: u8) {
+        if self.short_len < self.short.len() {
+            self.short[self.short_len] = b;
+            self.short_len += 1;
+        }
+        self.hash.push(b);
+    }
+}
+
 fn mix(acc: u64, h: u64) -> u64 {
     (acc.rotate_left(5) ^ h).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
@@ -152,7 +174,7 @@ mod tests {
     use super::*;
 
     fn key(s: &str) -> NameKey {
-        NameKey::of(s, &mut String::new())
+        NameKey::of(s)
     }
 
     #[test]

@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
 use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
-use crate::explain::{push_gap, push_name, reference_evidence};
+use crate::explain::{push_decimal, push_gap, push_name, push_reference_evidence};
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
@@ -56,6 +56,13 @@ const MAX_EXACT_GROUP: usize = 40;
 const MAX_EDGES_PER_LINE: usize = 8;
 /// How many days of credits one batch deposit may group.
 const BATCH_WINDOW_DAYS: i32 = 12;
+/// The same for a batch found by amount alone (no shared payee): at most this many days of
+/// credits before the deposit date.
+const NAME_FREE_BATCH_WINDOW_DAYS: i32 = 10;
+/// Run-wide budget of the name-free batch search, in subset-search steps per posting: the
+/// search is the one stage whose cost depends on how dense the leftovers are, so its total is
+/// capped (linear in the postings); past it, the remaining leftovers are reported as breaks.
+const NAME_FREE_STEPS_PER_POSTING: usize = 2_000;
 /// A reference token on more postings than this identifies nothing.
 const MAX_REFERENCE_FANOUT: usize = 4;
 
@@ -86,6 +93,7 @@ struct NamePool {
     runs: FxHashMap<u64, (u32, u32)>,
 }
 
+#[derive(Clone)]
 struct BankFacts {
     day: i32,
     units: i64,
@@ -94,6 +102,7 @@ struct BankFacts {
     tokens: std::ops::Range<u32>,
 }
 
+#[derive(Clone)]
 struct BookFacts {
     day: i32,
     units: i64,
@@ -241,6 +250,9 @@ struct AccountRun<'a> {
     weak_edges: Vec<Edge>,
     groups: Vec<Group>,
     minor: i64,
+    /// Subset-search steps left for the name-free batch search of this run (see
+    /// `NAME_FREE_STEPS_PER_POSTING`).
+    name_free_budget: usize,
 }
 
 impl<'a> AccountRun<'a> {
@@ -250,77 +262,71 @@ impl<'a> AccountRun<'a> {
         mut entries: Vec<&'a BookEntry>,
         options: &'a Options,
     ) -> Self {
-        // Canonical order, whatever the input order: by time, then id. Keys are computed once
-        // (the id through a hash, so ties rarely reach a string comparison).
-        let mut keyed: Vec<(i64, u64, &BankLine)> = lines
-            .iter()
-            .map(|l| {
-                let t = l.booked_at.timestamp() * 1_000_000_000
-                    + i64::from(l.booked_at.timestamp_subsec_nanos());
-                (t, fx_hash_bytes(l.id.as_bytes()), *l)
-            })
-            .collect();
-        keyed.sort_unstable_by(|a, b| {
-            (a.0, a.1, &a.2.id, a.2.amount).cmp(&(b.0, b.1, &b.2.id, b.2.amount))
-        });
-        lines = keyed.into_iter().map(|k| k.2).collect();
-        let mut keyed: Vec<(i32, i64, u64, &BookEntry)> = entries
-            .iter()
-            .map(|e| {
-                let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
-                (
-                    e.txn_date.num_days_from_ce(),
-                    created,
-                    fx_hash_bytes(e.id.as_bytes()),
-                    *e,
-                )
-            })
-            .collect();
-        keyed.sort_unstable_by(|a, b| {
-            (a.0, a.1, a.2, &a.3.id, a.3.amount).cmp(&(b.0, b.1, b.2, &b.3.id, b.3.amount))
-        });
-        entries = keyed.into_iter().map(|k| k.3).collect();
-        let mut scratch = String::new();
+        // Facts are read in input order (the lines' memory order, so the reads stream), then
+        // put in canonical order, whatever the input order: by time, then id. Sort keys are
+        // computed once (the id through a hash), so the sort touches the lines only on a tie.
         let mut bank_tokens = Vec::with_capacity(lines.len() * 3);
-        let bank: Vec<BankFacts> = lines
-            .iter()
-            .map(|l| {
-                let start = bank_tokens.len() as u32;
-                push_tokens(&l.payment_reference, &mut bank_tokens, &mut scratch);
-                push_tokens(&l.id, &mut bank_tokens, &mut scratch);
-                let units = to_units(l.amount).unwrap_or(i64::MAX);
-                BankFacts {
-                    day: l.booked_at.date_naive().num_days_from_ce(),
-                    units,
-                    fee_units: to_units(l.fee.abs()).unwrap_or(0),
-                    name: NameKey::of(&l.counterparty, &mut scratch),
-                    tokens: start..bank_tokens.len() as u32,
-                }
+        let mut keyed: Vec<(i64, u64, u32)> = Vec::with_capacity(lines.len());
+        let mut bank: Vec<BankFacts> = Vec::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.booked_at.timestamp() * 1_000_000_000
+                + i64::from(l.booked_at.timestamp_subsec_nanos());
+            keyed.push((t, fx_hash_bytes(l.id.as_bytes()), i as u32));
+            let start = bank_tokens.len() as u32;
+            push_tokens(&l.payment_reference, &mut bank_tokens);
+            push_tokens(&l.id, &mut bank_tokens);
+            bank.push(BankFacts {
+                day: l.booked_at.date_naive().num_days_from_ce(),
+                units: to_units(l.amount).unwrap_or(i64::MAX),
+                fee_units: to_units(l.fee.abs()).unwrap_or(0),
+                name: NameKey::of(&l.counterparty),
+                tokens: start..bank_tokens.len() as u32,
+            });
+        }
+        keyed.sort_unstable_by(|a, b| {
+            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+                let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
+                (&x.id, x.amount).cmp(&(&y.id, y.amount))
             })
-            .collect();
+        });
+        lines = keyed.iter().map(|k| lines[k.2 as usize]).collect();
+        let bank: Vec<BankFacts> = keyed.iter().map(|k| bank[k.2 as usize].clone()).collect();
+        drop(keyed);
+
         let mut book_tokens = Vec::with_capacity(entries.len() * 3);
-        let book: Vec<BookFacts> = entries
-            .iter()
-            .map(|e| {
-                let start = book_tokens.len() as u32;
-                push_tokens(&e.doc_number, &mut book_tokens, &mut scratch);
-                push_tokens(&e.payment_ref_num, &mut book_tokens, &mut scratch);
-                push_tokens(&e.private_note, &mut book_tokens, &mut scratch);
-                push_tokens(&e.memo, &mut book_tokens, &mut scratch);
-                // A token repeated across fields of one posting is one hit, not several.
-                let toks = &mut book_tokens[start as usize..];
-                toks.sort_unstable();
-                let unique = dedup_in_place(toks);
-                book_tokens.truncate(start as usize + unique);
-                BookFacts {
-                    day: e.txn_date.num_days_from_ce(),
-                    units: to_units(e.amount).unwrap_or(i64::MIN),
-                    name: NameKey::of(&e.counterparty, &mut scratch),
-                    tokens: start..book_tokens.len() as u32,
-                    is_fee: e.is_bank_charge,
-                }
+        let mut keyed: Vec<(i32, i64, u64, u32)> = Vec::with_capacity(entries.len());
+        let mut book: Vec<BookFacts> = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let day = e.txn_date.num_days_from_ce();
+            let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
+            keyed.push((day, created, fx_hash_bytes(e.id.as_bytes()), i as u32));
+            let start = book_tokens.len() as u32;
+            push_tokens(&e.doc_number, &mut book_tokens);
+            push_tokens(&e.payment_ref_num, &mut book_tokens);
+            push_tokens(&e.private_note, &mut book_tokens);
+            push_tokens(&e.memo, &mut book_tokens);
+            // A token repeated across fields of one posting is one hit, not several.
+            let toks = &mut book_tokens[start as usize..];
+            toks.sort_unstable();
+            let unique = dedup_in_place(toks);
+            book_tokens.truncate(start as usize + unique);
+            book.push(BookFacts {
+                day,
+                units: to_units(e.amount).unwrap_or(i64::MIN),
+                name: NameKey::of(&e.counterparty),
+                tokens: start..book_tokens.len() as u32,
+                is_fee: e.is_bank_charge,
+            });
+        }
+        keyed.sort_unstable_by(|a, b| {
+            (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+                let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
+                (&x.id, x.amount).cmp(&(&y.id, y.amount))
             })
-            .collect();
+        });
+        entries = keyed.iter().map(|k| entries[k.3 as usize]).collect();
+        let book: Vec<BookFacts> = keyed.iter().map(|k| book[k.3 as usize].clone()).collect();
+        drop(keyed);
 
         let mut by_amount: Vec<u32> = (0..book.len() as u32).collect();
         by_amount.sort_unstable_by_key(|&i| (book[i as usize].units, i));
@@ -366,6 +372,7 @@ impl<'a> AccountRun<'a> {
             book_taken: vec![false; n_book],
             groups: Vec::new(),
             minor: minor_unit(currency),
+            name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
         }
     }
 
@@ -389,24 +396,31 @@ impl<'a> AccountRun<'a> {
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
-        groups.sort_by_key(|g| {
+        let lines = std::mem::take(&mut self.lines);
+        let entries = std::mem::take(&mut self.entries);
+        let currency = self.currency;
+        // The indexes are not needed any more: free them before the output grows.
+        drop(self);
+        // Every line and posting is in one group at most, so the keys are unique.
+        groups.sort_by_cached_key(|g| {
             (
                 g.banks.iter().min().copied().unwrap_or(u32::MAX),
                 g.books.iter().min().copied().unwrap_or(u32::MAX),
             )
         });
+        matches.reserve(groups.len());
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
         for g in groups {
             let bank: Vec<String> = g
                 .banks
                 .iter()
-                .map(|&i| self.lines[i as usize].id.clone())
+                .map(|&i| lines[i as usize].id.clone())
                 .collect();
             let books: Vec<String> = g
                 .books
                 .iter()
-                .map(|&i| self.entries[i as usize].id.clone())
+                .map(|&i| entries[i as usize].id.clone())
                 .collect();
             match g.outcome {
                 Outcome::Matched {
@@ -419,15 +433,15 @@ impl<'a> AccountRun<'a> {
                     kind,
                     status,
                     confidence,
-                    reason: g.reason,
+                    reason: exact(g.reason),
                 }),
                 Outcome::Break { kind, difference } => exceptions.push(Exception {
                     kind,
                     bank,
                     books,
-                    currency: self.currency.to_owned(),
+                    currency: currency.to_owned(),
                     difference,
-                    reason: g.reason,
+                    reason: exact(g.reason),
                 }),
             }
         }
@@ -456,23 +470,17 @@ impl<'a> AccountRun<'a> {
                 continue;
             }
             local.sort_by_key(|e| (e.book, e.relation as u8));
-            // Merge the same pair found through several indexes.
-            let mut merged: Vec<Edge> = Vec::with_capacity(local.len());
-            for e in local.drain(..) {
-                match merged.last_mut() {
-                    Some(last) if last.book == e.book => {
-                        last.reference |= e.reference;
-                        if (e.relation as u8) < (last.relation as u8) {
-                            last.relation = e.relation;
-                        }
-                    }
-                    _ => merged.push(e),
+            // Merge the same pair found through several indexes (the lowest relation first).
+            local.dedup_by(|e, kept| {
+                let same = e.book == kept.book;
+                if same {
+                    kept.reference |= e.reference;
                 }
-            }
-            for e in &mut merged {
+                same
+            });
+            for e in &mut local {
                 e.score = score(e);
             }
-            local.extend(merged);
             local.sort_by_key(|e| (-e.score, e.book));
             local.truncate(MAX_EDGES_PER_LINE);
             for e in local.drain(..) {
@@ -597,7 +605,7 @@ impl<'a> AccountRun<'a> {
             })
             .copied()
             .collect();
-        let chosen = assign_edges(&kept, n_bank, n_book, |e| self.bank[e.bank as usize].day);
+        let chosen = assign_edges(&kept, n_bank, n_book);
 
         // Who got whom, for the ambiguity check.
         let mut bank_choice: Vec<Option<i64>> = vec![None; n_bank];
@@ -608,21 +616,19 @@ impl<'a> AccountRun<'a> {
             book_choice[e.book as usize] = Some(e.score);
         }
         // Edges per endpoint, over all candidates (before pruning): any of them may be plausible.
-        let mut by_bank: Vec<(u32, u32)> = edges
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.bank, i as u32))
-            .collect();
-        by_bank.sort_unstable();
-        let mut by_book: Vec<(u32, u32)> = edges
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.book, i as u32))
-            .collect();
-        by_book.sort_unstable();
-        let bank_runs = runs(&by_bank, |&(b, _)| b);
-        let book_runs = runs(&by_book, |&(k, _)| k);
-
+        // Edges come out of `candidate_edges` in bank order; books are grouped by a counting sort.
+        debug_assert!(edges.windows(2).all(|w| w[0].bank <= w[1].bank));
+        let of_bank_start = offsets(n_bank, edges.iter().map(|e| e.bank));
+        let of_book_start = offsets(n_book, edges.iter().map(|e| e.book));
+        let mut by_book: Vec<u32> = vec![0; edges.len()];
+        {
+            let mut next = of_book_start.clone();
+            for (i, e) in edges.iter().enumerate() {
+                let slot = &mut next[e.book as usize];
+                by_book[*slot as usize] = i as u32;
+                *slot += 1;
+            }
+        }
         let mut principal_pairs = Vec::new();
         for &i in &chosen {
             let e = kept[i];
@@ -640,14 +646,11 @@ impl<'a> AccountRun<'a> {
             // other end is not clearly better served by its own assignment.
             let mut rivals = 0usize;
             let mut rival_best = i64::MIN;
-            let of_bank = bank_runs
-                .get(&e.bank)
-                .map_or(&[][..], |&(s, t)| &by_bank[s as usize..t as usize]);
-            let of_book = book_runs
-                .get(&e.book)
-                .map_or(&[][..], |&(s, t)| &by_book[s as usize..t as usize]);
-            for &(_, j) in of_bank {
-                let r = edges[j as usize];
+            let of_bank = &edges[of_bank_start[e.bank as usize] as usize
+                ..of_bank_start[e.bank as usize + 1] as usize];
+            let of_book = &by_book[of_book_start[e.book as usize] as usize
+                ..of_book_start[e.book as usize + 1] as usize];
+            for &r in of_bank {
                 if r.book == e.book {
                     continue;
                 }
@@ -657,7 +660,7 @@ impl<'a> AccountRun<'a> {
                     rival_best = rival_best.max(r.score);
                 }
             }
-            for &(_, j) in of_book {
+            for &j in of_book {
                 let r = edges[j as usize];
                 if r.bank == e.bank {
                     continue;
@@ -732,28 +735,31 @@ impl<'a> AccountRun<'a> {
         let mut reason = String::with_capacity(160);
         match e.relation {
             Relation::Exact => {
-                let _ = write!(reason, "amount {} {} equal", line.amount, self.currency);
+                reason.push_str("amount ");
+                push_decimal(&mut reason, line.amount);
+                reason.push(' ');
+                reason.push_str(self.currency);
+                reason.push_str(" equal");
             }
             Relation::Principal => {
-                let _ = write!(
-                    reason,
-                    "posting {} covers the bank amount {} without the Wise fee {}",
-                    entry.amount, line.amount, line.fee
-                );
+                reason.push_str("posting ");
+                push_decimal(&mut reason, entry.amount);
+                reason.push_str(" covers the bank amount ");
+                push_decimal(&mut reason, line.amount);
+                reason.push_str(" without the Wise fee ");
+                push_decimal(&mut reason, line.fee);
             }
             Relation::Mismatch => {
-                let _ = write!(
-                    reason,
-                    "bank {} vs posting {} {}",
-                    line.amount, entry.amount, self.currency
-                );
+                reason.push_str("bank ");
+                push_decimal(&mut reason, line.amount);
+                reason.push_str(" vs posting ");
+                push_decimal(&mut reason, entry.amount);
+                reason.push(' ');
+                reason.push_str(self.currency);
             }
         }
-        if e.reference
-            && let Some(r) = reference_evidence(line, entry)
-        {
-            reason.push_str("; ");
-            reason.push_str(&r);
+        if e.reference {
+            push_reference_evidence(&mut reason, line, entry);
         }
         push_name(&mut reason, e.name, &line.counterparty, &entry.counterparty);
         push_gap(&mut reason, e.gap);
@@ -801,9 +807,7 @@ impl<'a> AccountRun<'a> {
             }
         }
         let plain: Vec<Edge> = fee_edges.iter().map(|(e, _)| *e).collect();
-        let chosen = assign_edges(&plain, self.bank.len(), self.book.len(), |e| {
-            self.bank[e.bank as usize].day
-        });
+        let chosen = assign_edges(&plain, self.bank.len(), self.book.len());
         let mut fee_of_bank: FxHashMap<u32, (Edge, usize)> = FxHashMap::default();
         let mut fee_degree: FxHashMap<u32, usize> = FxHashMap::default();
         let mut bank_degree: FxHashMap<u32, usize> = FxHashMap::default();
@@ -988,9 +992,7 @@ impl<'a> AccountRun<'a> {
             .into_iter()
             .filter(|e| !self.bank_taken[e.bank as usize] && !self.book_taken[e.book as usize])
             .collect();
-        let chosen = assign_edges(&edges, self.bank.len(), self.book.len(), |e| {
-            self.bank[e.bank as usize].day
-        });
+        let chosen = assign_edges(&edges, self.bank.len(), self.book.len());
         for i in chosen {
             let e = edges[i];
             self.bank_taken[e.bank as usize] = true;
@@ -1002,7 +1004,8 @@ impl<'a> AccountRun<'a> {
     // ---- stage 4: groups ---------------------------------------------------------------------
 
     /// Leftover indices of one side (`pool`, day-ordered), same sign as `units` and smaller,
-    /// nearest to `day` first, at most `limit`. With `name`, only that counterparty's leftovers
+    /// nearest to `day` first, at most `limit`; without a name, a day after `day` counts
+    /// `after_weight` times as far as a day before it. With `name`, only that counterparty's leftovers
     /// (`named` is the pool grouped by name) are considered.
     #[allow(clippy::too_many_arguments)]
     fn nearby(
@@ -1015,6 +1018,7 @@ impl<'a> AccountRun<'a> {
         units: i64,
         name: Option<NameKey>,
         limit: usize,
+        after_weight: i32,
     ) -> Vec<u32> {
         let day_of = |i: u32| {
             if books_side {
@@ -1064,7 +1068,7 @@ impl<'a> AccountRun<'a> {
                     (None, None) => break,
                     (Some(_), None) => true,
                     (None, Some(_)) => false,
-                    (Some(l), Some(r)) => day - l < r - day,
+                    (Some(l), Some(r)) => day - l < after_weight * (r - day),
                 };
                 let i = if take_left {
                     left -= 1;
@@ -1074,7 +1078,8 @@ impl<'a> AccountRun<'a> {
                     pool[right - 1]
                 };
                 if fits(i) {
-                    picked.push(((day_of(i) - day).abs(), i));
+                    let d = day_of(i) - day;
+                    picked.push((if d > 0 { after_weight * d } else { -d }, i));
                 }
             }
             picked.sort_unstable();
@@ -1139,6 +1144,7 @@ impl<'a> AccountRun<'a> {
                         target,
                         name,
                         self.options.subset_candidates,
+                        1,
                     );
                     if cands.len() < 2 {
                         continue;
@@ -1147,7 +1153,8 @@ impl<'a> AccountRun<'a> {
                         .iter()
                         .map(|&k| self.book[k as usize].units.abs())
                         .collect();
-                    let found = find_subsets(&values, target.abs(), self.options.max_group_size, 2);
+                    let found =
+                        find_subsets(&values, target.abs(), self.options.max_group_size, 2, None);
                     let Some(first) = found.first() else {
                         continue;
                     };
@@ -1286,8 +1293,25 @@ impl<'a> AccountRun<'a> {
                 continue;
             }
             let f = &self.book[k];
-            // A deposit groups credits received in the days before it is recorded.
-            let (lo, hi) = (f.day - BATCH_WINDOW_DAYS, f.day + 2);
+            // A deposit groups credits received in the days before it is recorded. Without a
+            // name to go by, only credits up to the deposit date count (a later line is another
+            // deposit's far more often than a time-zone slip), and more candidates are looked
+            // at, because in a busy account many unrelated credits fall in the window.
+            let (lo, hi, limit, after_weight) = if same_name {
+                (
+                    f.day - BATCH_WINDOW_DAYS,
+                    f.day + 2,
+                    self.options.subset_candidates,
+                    1,
+                )
+            } else {
+                (
+                    f.day - NAME_FREE_BATCH_WINDOW_DAYS,
+                    f.day,
+                    self.options.subset_candidates * 5 / 3,
+                    1,
+                )
+            };
             {
                 if same_name && f.name.is_empty() {
                     continue;
@@ -1301,7 +1325,8 @@ impl<'a> AccountRun<'a> {
                     (lo, hi),
                     f.units,
                     name,
-                    self.options.subset_candidates,
+                    limit,
+                    after_weight,
                 );
                 if cands.len() < 2 {
                     continue;
@@ -1310,7 +1335,20 @@ impl<'a> AccountRun<'a> {
                     .iter()
                     .map(|&b| self.bank[b as usize].units.abs())
                     .collect();
-                let found = find_subsets(&values, f.units.abs(), self.options.max_group_size, 2);
+                let found = if same_name {
+                    find_subsets(&values, f.units.abs(), self.options.max_group_size, 2, None)
+                } else {
+                    if self.name_free_budget == 0 {
+                        break;
+                    }
+                    find_subsets(
+                        &values,
+                        f.units.abs(),
+                        self.options.max_group_size,
+                        2,
+                        Some(&mut self.name_free_budget),
+                    )
+                };
                 let Some(first) = found.first() else {
                     continue;
                 };
@@ -1404,9 +1442,7 @@ impl<'a> AccountRun<'a> {
                 }
             }
         }
-        let chosen = assign_edges(&edges, self.bank.len(), self.book.len(), |e| {
-            self.bank[e.bank as usize].day
-        });
+        let chosen = assign_edges(&edges, self.bank.len(), self.book.len());
         for i in chosen {
             let e = edges[i];
             self.bank_taken[e.bank as usize] = true;
@@ -1546,13 +1582,8 @@ fn suggested_confidence(score: i64) -> f64 {
 }
 
 /// Chooses a set of edges (indices into `edges`) with no shared bank or book, maximizing the total
-/// score within each connected group. `day_of` orders bank lines when a group must be cut.
-fn assign_edges(
-    edges: &[Edge],
-    n_bank: usize,
-    n_book: usize,
-    day_of: impl Fn(&Edge) -> i32,
-) -> Vec<usize> {
+/// score within each connected group.
+fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
     // Union-find over bank nodes [0, n_bank) and book nodes [n_bank, n_bank + n_book).
     let mut parent: Vec<u32> = (0..(n_bank + n_book) as u32).collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -1571,21 +1602,24 @@ fn assign_edges(
             parent[hi as usize] = lo;
         }
     }
-    let mut order: Vec<(u32, i32, u32, u32, usize)> = edges
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (find(&mut parent, e.bank), day_of(e), e.bank, e.book, i))
+    // Group edges by component: (root, edge index) packed in one word. The order inside a
+    // group does not matter: both solvers below are order-independent.
+    let mut order: Vec<u64> = (0..edges.len())
+        .map(|i| (u64::from(find(&mut parent, edges[i].bank)) << 32) | i as u64)
         .collect();
+    drop(parent);
     order.sort_unstable();
     let mut chosen = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
     let mut start = 0;
     while start < order.len() {
-        let root = order[start].0;
-        let end = start + order[start..].partition_point(|o| o.0 == root);
-        let group: Vec<usize> = order[start..end].iter().map(|o| o.4).collect();
-        if group.len() == 1 {
-            chosen.push(group[0]);
+        let root = order[start] >> 32;
+        let end = start + order[start..].partition_point(|o| o >> 32 == root);
+        if end - start == 1 {
+            chosen.push((order[start] & 0xFFFF_FFFF) as usize);
         } else {
+            group.clear();
+            group.extend(order[start..end].iter().map(|o| (o & 0xFFFF_FFFF) as usize));
             solve_group(edges, &group, &mut chosen);
         }
         start = end;
@@ -1658,6 +1692,26 @@ fn runs<T, K: std::hash::Hash + Eq + Copy>(
         start = end;
     }
     map
+}
+
+/// `s` without spare capacity: a reason grows while it is written, and a million of them
+/// would otherwise keep a third of their memory unused.
+fn exact(mut s: String) -> String {
+    s.shrink_to_fit();
+    s
+}
+
+/// For keys in `0..n`, where each key's run starts in a list sorted (or counting-sorted) by
+/// key: `start[k]..start[k + 1]`.
+fn offsets(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
+    let mut start = vec![0u32; n + 1];
+    for k in keys {
+        start[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    start
 }
 
 fn dedup_in_place(sorted: &mut [u64]) -> usize {

@@ -63,3 +63,74 @@ pub fn fx_hash_bytes(bytes: &[u8]) -> u64 {
     h.add(bytes.len() as u64);
     h.finish() | 1
 }
+
+/// [`fx_hash_bytes`] computed a byte at a time, for text normalized on the fly (no buffer):
+/// `StreamHash::new()`, `push` each byte, `finish` gives exactly `fx_hash_bytes` of the bytes.
+#[derive(Default, Clone, Copy)]
+pub struct StreamHash {
+    hasher: FxHasher,
+    word: u64,
+    in_word: u32,
+    len: u64,
+}
+
+impl StreamHash {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[inline]
+    pub fn push(&mut self, byte: u8) {
+        self.word |= u64::from(byte) << (8 * self.in_word);
+        self.in_word += 1;
+        self.len += 1;
+        if self.in_word == 8 {
+            self.hasher.add(self.word);
+            self.word = 0;
+            self.in_word = 0;
+        }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[must_use]
+    pub fn finish(mut self) -> u64 {
+        if self.in_word > 0 {
+            self.hasher.add(self.word ^ (u64::from(self.in_word) << 56));
+        }
+        self.hasher.add(self.len);
+        self.hasher.finish() | 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streaming_equals_whole() {
+        for s in [
+            "",
+            "a",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "TRANSFER900000002",
+        ] {
+            let mut h = StreamHash::new();
+            for &b in s.as_bytes() {
+                h.push(b);
+            }
+            assert_eq!(h.finish(), fx_hash_bytes(s.as_bytes()), "{s}");
+        }
+    }
+}

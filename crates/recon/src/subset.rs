@@ -7,14 +7,25 @@
 /// magnitudes of same-signed amounts). The search tries large values first, which lets it stop
 /// early when the remaining values cannot reach the target; it also stops after `STEP_BUDGET`
 /// steps, so a dense neighbourhood costs a bounded amount (it may then miss a combination).
+/// With `run_budget`, the steps also come out of that shared budget (a caller's cap on many
+/// searches together).
 #[must_use]
-pub fn find_subsets(values: &[i64], target: i64, max_size: usize, limit: usize) -> Vec<Vec<usize>> {
+pub fn find_subsets(
+    values: &[i64],
+    target: i64,
+    max_size: usize,
+    limit: usize,
+    run_budget: Option<&mut usize>,
+) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..values.len()).filter(|&i| values[i] > 0).collect();
     order.sort_unstable_by_key(|&i| (std::cmp::Reverse(values[i]), i));
     let sorted: Vec<i64> = order.iter().map(|&i| values[i]).collect();
     let mut found = Vec::new();
     let mut stack = Vec::with_capacity(max_size);
-    let mut budget = STEP_BUDGET;
+    let cap = run_budget
+        .as_ref()
+        .map_or(STEP_BUDGET, |b| STEP_BUDGET.min(**b));
+    let mut budget = cap;
     let mut search = Search {
         values: &sorted,
         target,
@@ -24,6 +35,9 @@ pub fn find_subsets(values: &[i64], target: i64, max_size: usize, limit: usize) 
         budget: &mut budget,
     };
     search.run(0, 0, &mut stack);
+    if let Some(b) = run_budget {
+        *b -= cap - budget;
+    }
     found
         .into_iter()
         .map(|s| {
@@ -81,16 +95,28 @@ mod tests {
 
     #[test]
     fn finds_pairs_and_triples() {
-        let got = find_subsets(&[100, 250, 50, 200], 300, 4, 5);
+        let got = find_subsets(&[100, 250, 50, 200], 300, 4, 5, None);
         assert_eq!(got, vec![vec![1, 2], vec![0, 3]]);
-        assert_eq!(find_subsets(&[10, 20, 30], 60, 3, 5), vec![vec![0, 1, 2]]);
+        assert_eq!(
+            find_subsets(&[10, 20, 30], 60, 3, 5, None),
+            vec![vec![0, 1, 2]]
+        );
     }
 
     #[test]
     fn respects_size_and_limit() {
-        assert!(find_subsets(&[10, 20, 30], 60, 2, 5).is_empty());
-        assert_eq!(find_subsets(&[5, 5, 5, 5], 10, 2, 2).len(), 2);
+        assert!(find_subsets(&[10, 20, 30], 60, 2, 5, None).is_empty());
+        assert_eq!(find_subsets(&[5, 5, 5, 5], 10, 2, 2, None).len(), 2);
         // A single candidate equal to the target is a 1:1 match, not a group.
-        assert!(find_subsets(&[60], 60, 3, 5).is_empty());
+        assert!(find_subsets(&[60], 60, 3, 5, None).is_empty());
+    }
+
+    #[test]
+    fn run_budget_is_spent_and_respected() {
+        let mut budget = 3;
+        let got = find_subsets(&[10, 20, 30, 40], 70, 3, 5, Some(&mut budget));
+        assert_eq!(budget, 0);
+        assert!(got.len() <= 1);
+        assert!(find_subsets(&[10, 20], 30, 2, 5, Some(&mut budget)).is_empty());
     }
 }

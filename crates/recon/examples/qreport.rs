@@ -1,0 +1,88 @@
+//! Quality report for one generated scenario, and what happened to the truth the engine missed:
+//! `cargo run --release -p recon --example qreport -- MOVEMENTS DAYS [SEED] [--missed]`
+//! (e.g. `9500 365` is the benchmark's density of ~30 bank lines a day).
+
+use std::collections::{BTreeSet, HashMap};
+
+use recon::scenario::{QualityReport, Scenario, TruthGroup};
+
+fn main() {
+    let numbers: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let show_missed = std::env::args().any(|a| a == "--missed");
+    let movements = numbers.first().copied().unwrap_or(4_000) as usize;
+    let days = numbers.get(1).copied().unwrap_or(365) as i64;
+    let seed = numbers.get(2).copied().unwrap_or(42);
+    let s = Scenario::studio()
+        .with_seed(seed)
+        .with_movements(movements)
+        .with_days(days)
+        .build();
+    let r = recon::reconcile(&s.bank, &s.books, &s.mapping, &s.options);
+    let q = QualityReport::measure(&s, &r);
+    println!(
+        "{} bank lines, {} postings over {days} days (seed {seed})\n{q}",
+        s.bank.len(),
+        s.books.len()
+    );
+    if !show_missed {
+        return;
+    }
+    // Where each id ended up.
+    let mut place: HashMap<&str, String> = HashMap::new();
+    for m in &r.matches {
+        let d = format!(
+            "match {:?}/{:?} {:?} {:?}: {}",
+            m.kind, m.status, m.bank, m.books, m.reason
+        );
+        for id in m.bank.iter().chain(&m.books) {
+            place.insert(id, d.clone());
+        }
+    }
+    for e in &r.exceptions {
+        let d = format!(
+            "{} {:?} {:?}: {}",
+            e.kind.as_str(),
+            e.bank,
+            e.books,
+            e.reason
+        );
+        for id in e.bank.iter().chain(&e.books) {
+            place.insert(id, d.clone());
+        }
+    }
+    let found: BTreeSet<TruthGroup> = r
+        .matches
+        .iter()
+        .map(|m| {
+            let (mut bank, mut books) = (m.bank.clone(), m.books.clone());
+            bank.sort();
+            books.sort();
+            TruthGroup { bank, books }
+        })
+        .collect();
+    let mut per_shape: HashMap<String, usize> = HashMap::new();
+    for g in s.truth.matches.iter().filter(|g| !found.contains(*g)) {
+        let shape = format!("{}:{}", g.bank.len(), g.books.len());
+        let n = per_shape.entry(shape.clone()).or_default();
+        *n += 1;
+        if *n > 4 {
+            continue;
+        }
+        println!("--- missed {shape} {:?} {:?}", g.bank, g.books);
+        let mut seen = BTreeSet::new();
+        for d in g
+            .bank
+            .iter()
+            .chain(&g.books)
+            .filter_map(|id| place.get(id.as_str()))
+        {
+            if seen.insert(d.clone()) {
+                println!("    {d}");
+            }
+        }
+    }
+    println!("missed true matches by shape (bank:books): {per_shape:?}");
+}
