@@ -1,6 +1,7 @@
 //! What server functions send to the browser. Nothing secret is ever part of these types.
 
 use control::Role;
+use control::people::OrgMembership;
 use serde::{Deserialize, Serialize};
 
 /// The signed-in person in their current organization.
@@ -13,23 +14,7 @@ pub struct Identity {
     pub organization_name: String,
     pub role: Role,
     /// Every organization this person may switch to.
-    pub organizations: Vec<OrgChoice>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgChoice {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub user_id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub active: bool,
+    pub organizations: Vec<OrgMembership>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

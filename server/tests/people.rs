@@ -261,15 +261,7 @@ async fn the_owner_manages_members_and_every_change_is_audited() {
         );
 
         // Role change and deactivation apply on the very next request.
-        let bob_id = control::users::by_email(
-            &app.db,
-            &control::Email::parse("bob@books.example").unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string();
+        let bob_id = app.user_id("bob@books.example").await;
         let (status, _) = app
             .call(
                 &owner,
@@ -292,15 +284,7 @@ async fn the_owner_manages_members_and_every_change_is_audited() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
 
         // The owner cannot remove the last owner (themselves).
-        let ann_id = control::users::by_email(
-            &app.db,
-            &control::Email::parse("ann@studio.example").unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string();
+        let ann_id = app.user_id("ann@studio.example").await;
         let (status, body) = app
             .call(
                 &owner,
@@ -340,8 +324,8 @@ async fn one_login_switches_between_organizations() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|o| o["name"] == "Agency Süd")
-            .unwrap()["id"]
+            .find(|o| o["organization_name"] == "Agency Süd")
+            .unwrap()["organization_id"]
             .to_string();
         let (status, _) = app
             .call(

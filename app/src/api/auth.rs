@@ -69,7 +69,6 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in person in their current organization.
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Identity, AppError> {
-    use crate::model::OrgChoice;
     use crate::ssr::{fail, guard::require, state::app_state};
     let caller = require::<Me>().await?;
     let state = app_state()?;
@@ -88,14 +87,7 @@ pub async fn me() -> Result<Identity, AppError> {
         organization_id: caller.organization_id,
         organization_name,
         role: caller.role,
-        organizations: orgs
-            .into_iter()
-            .map(|o| OrgChoice {
-                id: o.organization_id,
-                name: o.organization_name,
-                role: o.role,
-            })
-            .collect(),
+        organizations: orgs,
     })
 }
 

@@ -1,28 +1,18 @@
 //! The owner's management of the organization's members, and new organizations.
 
 use crate::error::AppError;
-use crate::model::MemberView;
+use control::people::Member;
 use leptos::prelude::*;
 
 /// Everyone in the current organization, active first.
 #[server(endpoint = "members_list")]
-pub async fn members_list() -> Result<Vec<MemberView>, AppError> {
+pub async fn members_list() -> Result<Vec<Member>, AppError> {
     use crate::ssr::{fail, guard::require, state::app_state};
     let caller = require::<MembersList>().await?;
     let state = app_state()?;
-    let members = control::members::list(&state.db, caller.organization_id)
+    control::members::list(&state.db, caller.organization_id)
         .await
-        .map_err(fail)?;
-    Ok(members
-        .into_iter()
-        .map(|m| MemberView {
-            user_id: m.user_id,
-            email: m.email,
-            display_name: m.display_name,
-            role: m.role,
-            active: m.active,
-        })
-        .collect())
+        .map_err(fail)
 }
 
 /// Adds a member. `password` is the initial password for a person without an account yet;

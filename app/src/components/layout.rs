@@ -50,7 +50,7 @@ fn Header(who: Identity) -> impl IntoView {
                         <label for="switch-org">"Switch to"</label>
                         <select id="switch-org" name="organization_id">
                             {choices.into_iter().map(|o| view! {
-                                <option value=o.id.to_string() selected=o.id == current>{o.name}</option>
+                                <option value=o.organization_id.to_string() selected=o.organization_id == current>{o.organization_name}</option>
                             }).collect_view()}
                         </select>
                         <button type="submit">"Switch"</button>

@@ -4,8 +4,8 @@ use crate::api::{MembersActive, MembersAdd, MembersRole, OrganizationCreate, mem
 use crate::components::hard_navigate;
 use crate::components::messages::{ActionDone, ActionError, LoadError};
 use crate::error::AppError;
-use crate::model::MemberView;
 use control::Role;
+use control::people::Member;
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
@@ -87,7 +87,7 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn MemberTable(
-    rows: Vec<MemberView>,
+    rows: Vec<Member>,
     change_role: ServerAction<MembersRole>,
     set_active: ServerAction<MembersActive>,
 ) -> impl IntoView {

@@ -5,6 +5,7 @@
 //! PostgreSQL (the scale-out backend) with the same SQL text; handlers never see sqlx.
 
 pub mod email;
+pub mod people;
 pub mod role;
 
 #[cfg(feature = "storage")]

@@ -11,27 +11,9 @@ use crate::password::{self, NewPassword};
 use crate::role::Role;
 use crate::users;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// A person as a member of one organization.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    pub user_id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    /// Both the membership and the person's account are active.
-    pub active: bool,
-}
-
-/// One organization a person may work in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgMembership {
-    pub organization_id: i64,
-    pub organization_name: String,
-    pub role: Role,
-}
+pub use crate::people::{Member, OrgMembership};
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -195,16 +177,30 @@ async fn add_in(
             new.email
         )));
     }
+    insert_membership_in(tx, actor, user_id, organization_id, new.role, now).await?;
+    Ok(user_id)
+}
+
+/// Inserts an active membership and audits it (`member.add`).
+pub(crate) async fn insert_membership_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: i64,
+    organization_id: i64,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<()> {
     const Q: &str = "INSERT INTO memberships (user_id, organization_id, role, active, created_at) \
         VALUES ($1, $2, $3, $4, $5)";
     on_tx!(tx, conn => sqlx::query(Q)
         .bind(user_id)
         .bind(organization_id)
-        .bind(new.role.as_str())
+        .bind(role.as_str())
         .bind(true)
         .bind(now)
         .execute(conn)
-        .await.map(|r| r.rows_affected()))?;
+        .await
+        .map(|r| r.rows_affected()))?;
     audit::record(
         tx,
         actor,
@@ -213,12 +209,11 @@ async fn add_in(
             action: "member.add",
             subject: format!("user:{user_id}"),
             before: None,
-            after: Some(json!({"email": new.email, "role": new.role, "active": true})),
+            after: Some(json!({"role": role, "active": true})),
         },
         now,
     )
-    .await?;
-    Ok(user_id)
+    .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -401,23 +396,7 @@ pub(crate) async fn provision_in(
     let (organization_id, created_organization) = match organizations::by_name_in(tx, &name).await?
     {
         Some(org) => (org.id, false),
-        None => {
-            let id = organizations::insert(tx, &name, now).await?;
-            audit::record(
-                tx,
-                actor,
-                Change {
-                    organization_id: Some(id),
-                    action: "organization.create",
-                    subject: format!("organization:{id}"),
-                    before: None,
-                    after: Some(json!({"name": name})),
-                },
-                now,
-            )
-            .await?;
-            (id, true)
-        }
+        None => (organizations::create_in(tx, actor, &name, now).await?, true),
     };
     let user_id = add_in(tx, actor, organization_id, new, password_hash, now).await?;
     Ok(Provisioned {

@@ -1,7 +1,9 @@
 //! Organizations: the client businesses whose books Clearline watches.
 
+use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx, on_pool, on_tx};
 use crate::error::{ControlError, Result};
+use crate::role::Role;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -51,46 +53,46 @@ pub(crate) async fn insert(tx: &mut Tx, name: &str, now: DateTime<Utc>) -> Resul
 /// several client businesses from one login).
 pub async fn create_with_owner(
     db: &Db,
-    actor: &crate::audit::Actor,
+    actor: &Actor,
     name: &str,
     owner_user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    use crate::audit::{self, Change};
     let name = parse_name(name)?;
     let mut tx = db.begin().await?;
-    if by_name_in(&mut tx, &name).await?.is_some() {
+    let id = create_in(&mut tx, actor, &name, now).await?;
+    crate::members::insert_membership_in(&mut tx, actor, owner_user_id, id, Role::Owner, now)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates an organization (refusing a name that exists) and audits it.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    if by_name_in(tx, name).await?.is_some() {
         return Err(ControlError::Conflict(format!(
             "an organization named {name:?} exists already"
         )));
     }
-    let id = insert(&mut tx, &name, now).await?;
-    const Q: &str = "INSERT INTO memberships (user_id, organization_id, role, active, created_at) \
-        VALUES ($1, $2, 'owner', $3, $4)";
-    on_tx!(&mut tx, conn => sqlx::query(Q)
-        .bind(owner_user_id)
-        .bind(id)
-        .bind(true)
-        .bind(now)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let id = insert(tx, name, now).await?;
     audit::record(
-        &mut tx,
+        tx,
         actor,
         Change {
             organization_id: Some(id),
             action: "organization.create",
             subject: format!("organization:{id}"),
             before: None,
-            after: Some(
-                serde_json::json!({"name": name, "owner": format!("user:{owner_user_id}")}),
-            ),
+            after: Some(serde_json::json!({"name": name})),
         },
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -101,6 +101,16 @@ impl TestApp {
         client
     }
 
+    /// The id of the person with this e-mail, as a form value.
+    pub async fn user_id(&self, email: &str) -> String {
+        control::users::by_email(&self.db, &Email::parse(email).unwrap())
+            .await
+            .unwrap()
+            .expect("user exists")
+            .id
+            .to_string()
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.unwrap();
