@@ -21,6 +21,8 @@ pub mod organizations;
 #[cfg(feature = "storage")]
 pub mod password;
 #[cfg(feature = "storage")]
+pub mod secrets;
+#[cfg(feature = "storage")]
 pub mod sessions;
 #[cfg(feature = "storage")]
 pub mod setup;
