@@ -19,6 +19,11 @@ pub struct Settings {
     /// Also write the first-run setup token to this file (mode 600), for automation
     /// (`CLEARLINE_SETUP_TOKEN_FILE`).
     pub setup_token_file: Option<std::path::PathBuf>,
+    /// Verifies Wise webhooks: the PEM public key in `CLEARLINE_WISE_WEBHOOK_KEY_FILE`, or
+    /// Wise's production key when unset.
+    pub wise_webhooks: wise::WebhookVerifier,
+    /// Intuit's webhook verifier token (`CLEARLINE_QBO_WEBHOOK_VERIFIER`).
+    pub qbo_webhook_verifier: Option<qbo::oauth::Secret>,
 }
 
 impl Settings {
@@ -41,6 +46,27 @@ impl Settings {
             public_url: public_url.trim_end_matches('/').to_string(),
             cookie_secure,
             setup_token_file: var("CLEARLINE_SETUP_TOKEN_FILE").map(Into::into),
+            wise_webhooks: match var("CLEARLINE_WISE_WEBHOOK_KEY_FILE") {
+                Some(path) => {
+                    let pem = std::fs::read_to_string(&path).with_context(|| {
+                        format!("CLEARLINE_WISE_WEBHOOK_KEY_FILE={path:?} cannot be read")
+                    })?;
+                    wise::WebhookVerifier::from_pems(&[pem.as_str()]).map_err(|e| {
+                        anyhow::anyhow!("CLEARLINE_WISE_WEBHOOK_KEY_FILE={path:?}: {e}")
+                    })?
+                }
+                None => wise::WebhookVerifier::wise_production(),
+            },
+            qbo_webhook_verifier: var("CLEARLINE_QBO_WEBHOOK_VERIFIER")
+                .map(qbo::oauth::Secret::new),
         })
+    }
+
+    /// The keys the webhook receivers verify with.
+    pub fn webhook_keys(&self) -> crate::webhooks::WebhookKeys {
+        crate::webhooks::WebhookKeys {
+            wise: self.wise_webhooks.clone(),
+            qbo_verifier: self.qbo_webhook_verifier.clone(),
+        }
     }
 }

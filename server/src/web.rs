@@ -2,6 +2,7 @@
 //! access guards, plus `/healthz`.
 
 use crate::config::Settings;
+use crate::webhooks::WebhookKeys;
 use anyhow::Context;
 use app::ssr::guard::{page_guard, same_origin_guard, server_fn_guard};
 use app::ssr::state::AppState;
@@ -29,7 +30,12 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub const SESSION_COOKIE: &str = "clearline_session";
 
 /// The router with every layer, for a given state.
-pub fn router(state: AppState, sessions: Sessions, cookie_secure: bool) -> Router {
+pub fn router(
+    state: AppState,
+    sessions: Sessions,
+    cookie_secure: bool,
+    hooks: WebhookKeys,
+) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let sessions_layer = SessionManagerLayer::new(sessions)
@@ -40,6 +46,7 @@ pub fn router(state: AppState, sessions: Sessions, cookie_secure: bool) -> Route
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::webhooks::routes(state.db.clone(), hooks))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), page_guard))
@@ -121,7 +128,12 @@ pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow
         db: db.clone(),
         clock: chrono::Utc::now,
     };
-    let app = router(state, sessions, settings.cookie_secure);
+    let app = router(
+        state,
+        sessions,
+        settings.cookie_secure,
+        settings.webhook_keys(),
+    );
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.addr))?;

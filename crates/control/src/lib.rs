@@ -30,6 +30,8 @@ pub mod setup;
 pub mod testing;
 #[cfg(feature = "storage")]
 pub mod users;
+#[cfg(feature = "storage")]
+pub mod webhook_inbox;
 
 #[cfg(feature = "storage")]
 pub use db::Db;

@@ -23,13 +23,21 @@ pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        let settings = Settings {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings adjusted first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = Settings {
             database_url: testing::fresh_url(backend).await,
             addr: "127.0.0.1:0".parse().unwrap(),
             public_url: "http://127.0.0.1".into(),
             cookie_secure: false,
             setup_token_file: None,
+            wise_webhooks: wise::WebhookVerifier::wise_production(),
+            qbo_webhook_verifier: None,
         };
+        adjust(&mut settings);
         let running = web::start(&settings, web::leptos_options(&settings))
             .await
             .expect("server starts");
