@@ -1,4 +1,5 @@
-//! The command line: `clearline serve` (the default) and `clearline user add`.
+//! The command line: `clearline serve` (the default), `clearline user add` and
+//! `clearline reconcile` (the file-in, JSON-out contract of issue 3; see [`crate::reconcile`]).
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -6,6 +7,7 @@ use control::members::{NewMember, provision};
 use control::password::NewPassword;
 use control::{Db, Email, Role};
 use std::io::Read;
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,6 +27,55 @@ pub enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Reconcile Wise statements against QuickBooks postings; writes JSON (stdout by default).
+    Reconcile(ReconcileArgs),
+}
+
+/// `clearline reconcile --bank FILE... --books FILE... --account CUR=ACCOUNT_ID... [--output FILE]`
+/// (a stable contract: other tools call it).
+#[derive(Args, Debug)]
+pub struct ReconcileArgs {
+    /// Wise balance statements: statement JSON, statement CSV or camt.053 XML (detected from
+    /// the content), one balance per file.
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub bank: Vec<PathBuf>,
+    /// QuickBooks Online query responses (`{"QueryResponse": {...}}`), any mix of entities.
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub books: Vec<PathBuf>,
+    /// Which QBO bank account holds which Wise balance, e.g. `EUR=35`.
+    #[arg(long, value_name = "CUR=ACCOUNT_ID", num_args = 1.., required = true,
+          value_parser = parse_account)]
+    pub account: Vec<AccountArg>,
+    /// Write the JSON here (atomically: nothing is written on error) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// One `--account CUR=ACCOUNT_ID` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountArg {
+    pub currency: String,
+    pub account_id: String,
+}
+
+fn parse_account(text: &str) -> Result<AccountArg, String> {
+    let (currency, account_id) = text
+        .split_once('=')
+        .ok_or_else(|| "expected CUR=ACCOUNT_ID, e.g. EUR=35".to_owned())?;
+    let currency = currency.trim();
+    let account_id = account_id.trim();
+    if wise::Currency::parse(currency).is_none() {
+        return Err(format!(
+            "{currency:?} is not a currency code (three capital letters, e.g. EUR)"
+        ));
+    }
+    if account_id.is_empty() || account_id.chars().any(char::is_whitespace) {
+        return Err(format!("{account_id:?} is not a QBO account Id (e.g. 35)"));
+    }
+    Ok(AccountArg {
+        currency: currency.to_owned(),
+        account_id: account_id.to_owned(),
+    })
 }
 
 #[derive(Subcommand, Debug)]

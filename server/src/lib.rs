@@ -5,5 +5,6 @@
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod reconcile;
 pub mod web;
 pub mod webhooks;

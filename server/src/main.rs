@@ -5,8 +5,19 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::logging::init();
     let cli = Cli::parse();
+    // `reconcile` is a pure file-in, JSON-out tool: no settings, no database, and no log
+    // lines on stdout, which carries the JSON.
+    if let Some(Command::Reconcile(args)) = &cli.command {
+        return match server::reconcile::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("clearline reconcile: {e}");
+                ExitCode::from(e.exit_code())
+            }
+        };
+    }
+    server::logging::init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -26,5 +37,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{out}");
             Ok(())
         }
+        Command::Reconcile(_) => unreachable!("handled before the runtime's other work"),
     }
 }
