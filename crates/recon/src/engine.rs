@@ -139,41 +139,50 @@ pub fn reconcile(
     mapping: &Mapping,
     options: &Options,
 ) -> Reconciliation {
-    let mut bank_by_currency: BTreeMap<&str, Vec<&BankLine>> = BTreeMap::new();
-    let mut unmapped_lines: Vec<&BankLine> = Vec::new();
-    for line in bank {
-        if mapping.account_for(&line.currency).is_some() {
-            bank_by_currency
-                .entry(line.currency.as_str())
-                .or_default()
-                .push(line);
-        } else {
-            unmapped_lines.push(line);
-        }
-    }
-    let currency_of_account: BTreeMap<&str, &str> = mapping
+    // Mapped accounts in currency order; lines and postings are dispatched by a linear scan
+    // (a handful of currencies), remembering the last hit: inputs come in runs of one currency.
+    let accounts: Vec<(&str, &str)> = mapping
         .accounts
         .iter()
-        .map(|(c, a)| (a.as_str(), c.as_str()))
+        .map(|(c, a)| (c.as_str(), a.as_str()))
         .collect();
-    let mut books_by_currency: BTreeMap<&str, Vec<&BookEntry>> = BTreeMap::new();
+    let mut lines_of: Vec<Vec<&BankLine>> = vec![Vec::new(); accounts.len()];
+    let mut entries_of: Vec<Vec<&BookEntry>> = vec![Vec::new(); accounts.len()];
+    let mut unmapped_lines: Vec<&BankLine> = Vec::new();
+    // An account mapped to two currencies (refused by `Mapping::validate`) goes to the last.
+    let mut by_account: Vec<(&str, usize)> = Vec::with_capacity(accounts.len());
+    for (i, &(_, account)) in accounts.iter().enumerate() {
+        match by_account.iter_mut().find(|(a, _)| *a == account) {
+            Some(slot) => slot.1 = i,
+            None => by_account.push((account, i)),
+        }
+    }
+    let by_currency: Vec<(&str, usize)> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, &(c, _))| (c, i))
+        .collect();
+    let mut line_slot = SlotCache::new(&by_currency);
+    for line in bank {
+        match line_slot.get(&line.currency) {
+            Some(i) => lines_of[i].push(line),
+            None => unmapped_lines.push(line),
+        }
+    }
     let mut summary = Summary::default();
+    let mut entry_slot = SlotCache::new(&by_account);
     for entry in books {
-        match currency_of_account.get(entry.bank_account_id.as_str()) {
-            Some(currency) => books_by_currency.entry(currency).or_default().push(entry),
+        match entry_slot.get(&entry.bank_account_id) {
+            Some(i) => entries_of[i].push(entry),
             None => summary.books_on_unmapped_accounts.push(entry.id.clone()),
         }
     }
 
     let mut matches = Vec::new();
     let mut exceptions = Vec::new();
-    for currency in mapping.accounts.keys() {
-        let lines = bank_by_currency
-            .remove(currency.as_str())
-            .unwrap_or_default();
-        let entries = books_by_currency
-            .remove(currency.as_str())
-            .unwrap_or_default();
+    for (i, (currency, _)) in accounts.iter().enumerate() {
+        let lines = std::mem::take(&mut lines_of[i]);
+        let entries = std::mem::take(&mut entries_of[i]);
         if lines.is_empty() && entries.is_empty() {
             continue;
         }
@@ -268,6 +277,8 @@ impl<'a> AccountRun<'a> {
         let mut bank_tokens = Vec::with_capacity(lines.len() * 3);
         let mut keyed: Vec<(i64, u64, u32)> = Vec::with_capacity(lines.len());
         let mut bank: Vec<BankFacts> = Vec::with_capacity(lines.len());
+        // Counterparty names repeat (a studio has a few hundred payees): normalize each once.
+        let mut names = NameCache::default();
         for (i, l) in lines.iter().enumerate() {
             let t = l.booked_at.timestamp() * 1_000_000_000
                 + i64::from(l.booked_at.timestamp_subsec_nanos());
@@ -279,7 +290,7 @@ impl<'a> AccountRun<'a> {
                 day: l.booked_at.date_naive().num_days_from_ce(),
                 units: to_units(l.amount).unwrap_or(i64::MAX),
                 fee_units: to_units(l.fee.abs()).unwrap_or(0),
-                name: NameKey::of(&l.counterparty),
+                name: names.key(&l.counterparty),
                 tokens: start..bank_tokens.len() as u32,
             });
         }
@@ -313,7 +324,7 @@ impl<'a> AccountRun<'a> {
             book.push(BookFacts {
                 day,
                 units: to_units(e.amount).unwrap_or(i64::MIN),
-                name: NameKey::of(&e.counterparty),
+                name: names.key(&e.counterparty),
                 tokens: start..book_tokens.len() as u32,
                 is_fee: e.is_bank_charge,
             });
@@ -327,6 +338,7 @@ impl<'a> AccountRun<'a> {
         entries = keyed.iter().map(|k| entries[k.3 as usize]).collect();
         let book: Vec<BookFacts> = keyed.iter().map(|k| book[k.3 as usize].clone()).collect();
         drop(keyed);
+        drop(names);
 
         let mut by_amount: Vec<u32> = (0..book.len() as u32).collect();
         by_amount.sort_unstable_by_key(|&i| (book[i as usize].units, i));
@@ -1671,6 +1683,53 @@ fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
         if result[c.row] == Some(c.col) {
             chosen.push(g);
         }
+    }
+}
+
+/// A look-up in a handful of distinct keys, remembering the last hit (inputs come in runs).
+struct SlotCache<'k> {
+    keys: &'k [(&'k str, usize)],
+    last: usize,
+}
+
+impl<'k> SlotCache<'k> {
+    fn new(keys: &'k [(&'k str, usize)]) -> Self {
+        Self { keys, last: 0 }
+    }
+
+    fn get(&mut self, key: &str) -> Option<usize> {
+        if let Some(&(k, slot)) = self.keys.get(self.last)
+            && k == key
+        {
+            return Some(slot);
+        }
+        let i = self.keys.iter().position(|&(k, _)| k == key)?;
+        self.last = i;
+        Some(self.keys[i].1)
+    }
+}
+
+/// [`NameKey::of`] memoized by the raw text; bounded, so unique names cost no more than before.
+#[derive(Default)]
+struct NameCache<'a> {
+    map: FxHashMap<&'a str, NameKey>,
+}
+
+impl<'a> NameCache<'a> {
+    const MAX_ENTRIES: usize = 1 << 16;
+
+    fn key(&mut self, name: &'a str) -> NameKey {
+        if name.is_empty() {
+            return NameKey::default();
+        }
+        if let Some(&k) = self.map.get(name) {
+            return k;
+        }
+        let k = NameKey::of(name);
+        if self.map.len() < Self::MAX_ENTRIES {
+            self.map.insert(name, k);
+        }
+        k
     }
 }
 
