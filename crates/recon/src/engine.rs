@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -26,12 +27,13 @@ use rust_decimal::Decimal;
 use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
 use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
-use crate::explain::{push_decimal, push_gap, push_name, push_reference_evidence};
+use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
+use crate::reason::{FeeVerify, NamePair, PairReason, PairRelation, Reason, Tail};
 use crate::reference::push_tokens;
 use crate::subset::find_subsets;
 
@@ -116,7 +118,7 @@ struct Group {
     banks: Vec<u32>,
     books: Vec<u32>,
     outcome: Outcome,
-    reason: String,
+    reason: Reason,
 }
 
 enum Outcome {
@@ -202,7 +204,8 @@ pub fn reconcile(
             reason: format!(
                 "no QBO bank account is mapped to currency {}, so no posting can match this line",
                 line.currency
-            ),
+            )
+            .into(),
         });
     }
 
@@ -262,6 +265,9 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
+    /// The currency and the (bank, book) counterparty pairs named in reasons, shared by them.
+    currency_shared: Arc<str>,
+    name_pairs: FxHashMap<(&'a str, &'a str), NamePair>,
 }
 
 impl<'a> AccountRun<'a> {
@@ -385,6 +391,8 @@ impl<'a> AccountRun<'a> {
             groups: Vec::new(),
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
+            currency_shared: Arc::from(currency),
+            name_pairs: FxHashMap::default(),
         }
     }
 
@@ -445,7 +453,7 @@ impl<'a> AccountRun<'a> {
                     kind,
                     status,
                     confidence,
-                    reason: exact(g.reason),
+                    reason: g.reason,
                 }),
                 Outcome::Break { kind, difference } => exceptions.push(Exception {
                     kind,
@@ -453,7 +461,7 @@ impl<'a> AccountRun<'a> {
                     books,
                     currency: currency.to_owned(),
                     difference,
-                    reason: exact(g.reason),
+                    reason: g.reason,
                 }),
             }
         }
@@ -707,24 +715,20 @@ impl<'a> AccountRun<'a> {
         } else {
             suggested_confidence(e.score)
         };
-        let mut reason = self.pair_reason(&e);
-        if auto {
-            reason.push_str(if any_other {
-                "; other candidates were weaker or better matched elsewhere"
+        let tail = if auto {
+            if any_other {
+                Tail::AutoOthers
             } else {
-                "; no other candidate"
-            });
+                Tail::AutoAlone
+            }
         } else if rivals > 0 {
-            let _ = write!(
-                reason,
-                "; {rivals} other candidate{} almost as likely: verify",
-                if rivals == 1 { " is" } else { "s are" }
-            );
+            Tail::Rivals(rivals as u32)
         } else if contradicted {
-            reason.push_str("; names disagree: verify");
+            Tail::NamesDisagree
         } else {
-            reason.push_str("; amount and date only: verify");
-        }
+            Tail::AmountOnly
+        };
+        let reason = Reason::pair(self.pair_reason(&e, tail));
         self.groups.push(Group {
             banks: vec![e.bank],
             books: vec![e.book],
@@ -741,41 +745,40 @@ impl<'a> AccountRun<'a> {
         });
     }
 
-    fn pair_reason(&self, e: &Edge) -> String {
+    fn pair_reason(&mut self, e: &Edge, tail: Tail) -> PairReason {
         let line = self.lines[e.bank as usize];
         let entry = self.entries[e.book as usize];
-        let mut reason = String::with_capacity(160);
-        match e.relation {
-            Relation::Exact => {
-                reason.push_str("amount ");
-                push_decimal(&mut reason, line.amount);
-                reason.push(' ');
-                reason.push_str(self.currency);
-                reason.push_str(" equal");
-            }
-            Relation::Principal => {
-                reason.push_str("posting ");
-                push_decimal(&mut reason, entry.amount);
-                reason.push_str(" covers the bank amount ");
-                push_decimal(&mut reason, line.amount);
-                reason.push_str(" without the Wise fee ");
-                push_decimal(&mut reason, line.fee);
-            }
-            Relation::Mismatch => {
-                reason.push_str("bank ");
-                push_decimal(&mut reason, line.amount);
-                reason.push_str(" vs posting ");
-                push_decimal(&mut reason, entry.amount);
-                reason.push(' ');
-                reason.push_str(self.currency);
-            }
+        let names = (e.name != NameAgreement::Unknown).then(|| {
+            self.name_pairs
+                .entry((line.counterparty.as_str(), entry.counterparty.as_str()))
+                .or_insert_with(|| {
+                    Arc::new((
+                        line.counterparty.as_str().into(),
+                        entry.counterparty.as_str().into(),
+                    ))
+                })
+                .clone()
+        });
+        PairReason {
+            relation: match e.relation {
+                Relation::Exact => PairRelation::Exact,
+                Relation::Principal => PairRelation::Principal,
+                Relation::Mismatch => PairRelation::Mismatch,
+            },
+            bank_amount: line.amount,
+            book_amount: entry.amount,
+            fee: line.fee,
+            currency: Arc::clone(&self.currency_shared),
+            reference: if e.reference {
+                reference_hit(line, entry)
+            } else {
+                None
+            },
+            agreement: e.name,
+            names,
+            gap: e.gap,
+            tail,
         }
-        if e.reference {
-            push_reference_evidence(&mut reason, line, entry);
-        }
-        push_name(&mut reason, e.name, &line.counterparty, &entry.counterparty);
-        push_gap(&mut reason, e.gap);
-        reason
     }
 
     // ---- stage 2: fees ---------------------------------------------------------------------
@@ -832,7 +835,6 @@ impl<'a> AccountRun<'a> {
         }
         for p in principal_pairs {
             let line = self.lines[p.bank as usize];
-            let mut reason = self.pair_reason(&p);
             match fee_of_bank.get(&p.bank) {
                 Some(&(fee, _)) => {
                     self.book_taken[fee.book as usize] = true;
@@ -842,21 +844,18 @@ impl<'a> AccountRun<'a> {
                         p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
                     let auto = principal_sure && (fee.reference || unique_fee);
                     let fee_entry = self.entries[fee.book as usize];
-                    let _ = write!(
-                        reason,
-                        "; fee {} booked as bank charge {}",
-                        line.fee, fee_entry.id
-                    );
-                    if fee.reference {
-                        reason.push_str(" (same reference)");
-                    }
-                    if !auto {
-                        reason.push_str(if unique_fee {
-                            "; verify the principal"
+                    let tail = Tail::FeeBooked {
+                        fee_id: fee_entry.id.as_str().into(),
+                        same_reference: fee.reference,
+                        verify: if auto {
+                            FeeVerify::No
+                        } else if unique_fee {
+                            FeeVerify::Principal
                         } else {
-                            "; several fee postings of this amount nearby: verify which is this one"
-                        });
-                    }
+                            FeeVerify::WhichFee
+                        },
+                    };
+                    let reason = Reason::pair(self.pair_reason(&p, tail));
                     self.groups.push(Group {
                         banks: vec![p.bank],
                         books: vec![p.book, fee.book],
@@ -877,11 +876,7 @@ impl<'a> AccountRun<'a> {
                     });
                 }
                 None => {
-                    let _ = write!(
-                        reason,
-                        "; no bank-charge posting of {} found: the Wise fee is not booked",
-                        line.fee
-                    );
+                    let reason = Reason::pair(self.pair_reason(&p, Tail::FeeNotBooked));
                     self.groups.push(Group {
                         banks: vec![p.bank],
                         books: vec![p.book],
@@ -993,7 +988,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::DuplicatePosting,
                     difference: line.amount - booked,
                 },
-                reason,
+                reason: reason.into(),
             };
         }
     }
@@ -1262,7 +1257,7 @@ impl<'a> AccountRun<'a> {
                             kind: ExceptionKind::UnbookedFee,
                             difference: line.fee.abs(),
                         },
-                        reason,
+                        reason: reason.into(),
                     });
                     return;
                 }
@@ -1288,7 +1283,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason,
+            reason: reason.into(),
         });
     }
 
@@ -1420,7 +1415,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason,
+            reason: reason.into(),
         });
     }
 
@@ -1467,14 +1462,7 @@ impl<'a> AccountRun<'a> {
         let line = self.lines[e.bank as usize];
         let entry = self.entries[e.book as usize];
         let difference = line.amount - entry.amount;
-        let mut reason = self.pair_reason(&e);
-        let _ = write!(
-            reason,
-            "; amounts differ by {difference}, more than fee and rounding"
-        );
-        if !e.reference {
-            reason.push_str(" (looks like a typo)");
-        }
+        let reason = Reason::pair(self.pair_reason(&e, Tail::Mismatch { typo: !e.reference }));
         self.groups.push(Group {
             banks: vec![e.bank],
             books: vec![e.book],
@@ -1514,7 +1502,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBooks,
                     difference: line.amount,
                 },
-                reason,
+                reason: reason.into(),
             });
         }
         let period = self
@@ -1555,7 +1543,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBank,
                     difference: -entry.amount,
                 },
-                reason,
+                reason: reason.into(),
             });
         }
     }
@@ -1751,13 +1739,6 @@ fn runs<T, K: std::hash::Hash + Eq + Copy>(
         start = end;
     }
     map
-}
-
-/// `s` without spare capacity: a reason grows while it is written, and a million of them
-/// would otherwise keep a third of their memory unused.
-fn exact(mut s: String) -> String {
-    s.shrink_to_fit();
-    s
 }
 
 /// For keys in `0..n`, where each key's run starts in a list sorted (or counting-sorted) by
