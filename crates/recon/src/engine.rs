@@ -346,8 +346,15 @@ impl<'a> AccountRun<'a> {
         drop(keyed);
         drop(names);
 
-        let mut by_amount: Vec<u32> = (0..book.len() as u32).collect();
-        by_amount.sort_unstable_by_key(|&i| (book[i as usize].units, i));
+        // Sorted on packed keys: the sort never reaches back into the facts.
+        let mut keyed: Vec<(i64, u32)> = book
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.units, i as u32))
+            .collect();
+        keyed.sort_unstable();
+        let by_amount: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+        drop(keyed);
         let amount_runs = runs(&by_amount, |&i| book[i as usize].units);
 
         let mut by_token: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
