@@ -280,3 +280,46 @@ impl PairReason {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> Reason {
+        Reason::pair(PairReason {
+            relation: PairRelation::Principal,
+            bank_amount: Decimal::new(-120431, 2),
+            book_amount: Decimal::new(-120000, 2),
+            fee: Decimal::new(431, 2),
+            currency: Arc::from("EUR"),
+            reference: Some(ReferenceHit {
+                token: "INV1042".into(),
+                bank_field: 0,
+                book_field: 0,
+            }),
+            agreement: NameAgreement::Same,
+            names: Some(Arc::new(("Acme GmbH".into(), "ACME GMBH".into()))),
+            gap: 1,
+            tail: Tail::FeeNotBooked,
+        })
+    }
+
+    #[test]
+    fn evidence_is_written_as_one_sentence() {
+        let text = "posting -1200.00 covers the bank amount -1204.31 without the Wise fee 4.31; \
+                    reference INV1042 (Wise paymentReference ↔ QBO DocNumber); counterparty \
+                    \"Acme GmbH\" = \"ACME GMBH\"; posted 1 day after the bank line; no \
+                    bank-charge posting of 4.31 found: the Wise fee is not booked";
+        let reason = pair();
+        assert_eq!(reason.to_string(), text);
+        assert_eq!(reason.text(), text);
+        // Stored as evidence or as text, the same words are the same reason.
+        assert_eq!(reason, Reason::new(text));
+        assert_eq!(reason, *text);
+        assert_eq!(String::from(reason.clone()), text);
+        // A JSON string, both ways.
+        let json = serde_json::to_string(&reason).unwrap();
+        assert_eq!(json, serde_json::to_string(text).unwrap());
+        assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), reason);
+    }
+}
