@@ -1,5 +1,5 @@
 //! Speed benchmark: `cargo run --release -p recon --example bench -- [--year] [--memory] [BANK_LINES...]`
-//! (default 10000 100000 1000000). Generates a studio scenario with about that many bank lines
+//! (default 10000 100000 1000000; `--json FILE` writes the last result). Generates a studio scenario with about that many bank lines
 //! and a comparable number of postings, then times `recon::reconcile` alone (single-threaded).
 //! By default the activity density is constant (about 30 bank lines a day, so 1M lines span
 //! ~90 years of a studio's activity — the shape of a long history or many clients); `--year`
@@ -13,6 +13,11 @@ use recon::scenario::{QualityReport, Scenario};
 fn main() {
     let one_year = std::env::args().any(|a| a == "--year");
     let verbose = std::env::args().any(|a| a == "--memory");
+    let args: Vec<String> = std::env::args().collect();
+    let json_path = args
+        .iter()
+        .position(|a| a == "--json")
+        .and_then(|i| args.get(i + 1).cloned());
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.replace('_', "").parse().ok())
@@ -47,6 +52,18 @@ fn main() {
         let took = t1.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu1;
         let hwm_reconcile = memory("VmHWM");
+        // Serialization is where the reasons are rendered as words (they are stored compactly):
+        // time it apart, into a sink, or into a file with `--json FILE`.
+        let t2 = Instant::now();
+        match &json_path {
+            Some(path) => {
+                let file =
+                    std::io::BufWriter::new(std::fs::File::create(path).expect("--json FILE"));
+                serde_json::to_writer(file, &result).expect("serialize");
+            }
+            None => serde_json::to_writer(std::io::sink(), &result).expect("serialize"),
+        }
+        let serialized = t2.elapsed().as_secs_f64();
         let q = QualityReport::measure(&s, &result);
         println!(
             "{:>10} | {:>8} | {:>10.2} | {:>11.3} | {:>5.2} | {:>7.0} | {:>9.3}% | {:>11.3}% | {:>10.3}% | {:>9.3}%",
@@ -63,6 +80,7 @@ fn main() {
         );
         drop(result);
         if verbose {
+            println!("    serialize to JSON: {serialized:.3} s");
             println!(
                 "    memory: inputs+truth {rss_inputs}, peak through reconcile {hwm_reconcile}, peak through measurement {}",
                 memory("VmHWM")

@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -26,12 +27,13 @@ use rust_decimal::Decimal;
 use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
 use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
-use crate::explain::{push_decimal, push_gap, push_name, push_reference_evidence};
+use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
+use crate::reason::{FeeVerify, NamePair, PairReason, PairRelation, Reason, Tail};
 use crate::reference::push_tokens;
 use crate::subset::find_subsets;
 
@@ -116,7 +118,7 @@ struct Group {
     banks: Vec<u32>,
     books: Vec<u32>,
     outcome: Outcome,
-    reason: String,
+    reason: Reason,
 }
 
 enum Outcome {
@@ -139,41 +141,50 @@ pub fn reconcile(
     mapping: &Mapping,
     options: &Options,
 ) -> Reconciliation {
-    let mut bank_by_currency: BTreeMap<&str, Vec<&BankLine>> = BTreeMap::new();
-    let mut unmapped_lines: Vec<&BankLine> = Vec::new();
-    for line in bank {
-        if mapping.account_for(&line.currency).is_some() {
-            bank_by_currency
-                .entry(line.currency.as_str())
-                .or_default()
-                .push(line);
-        } else {
-            unmapped_lines.push(line);
-        }
-    }
-    let currency_of_account: BTreeMap<&str, &str> = mapping
+    // Mapped accounts in currency order; lines and postings are dispatched by a linear scan
+    // (a handful of currencies), remembering the last hit: inputs come in runs of one currency.
+    let accounts: Vec<(&str, &str)> = mapping
         .accounts
         .iter()
-        .map(|(c, a)| (a.as_str(), c.as_str()))
+        .map(|(c, a)| (c.as_str(), a.as_str()))
         .collect();
-    let mut books_by_currency: BTreeMap<&str, Vec<&BookEntry>> = BTreeMap::new();
+    let mut lines_of: Vec<Vec<&BankLine>> = vec![Vec::new(); accounts.len()];
+    let mut entries_of: Vec<Vec<&BookEntry>> = vec![Vec::new(); accounts.len()];
+    let mut unmapped_lines: Vec<&BankLine> = Vec::new();
+    // An account mapped to two currencies (refused by `Mapping::validate`) goes to the last.
+    let mut by_account: Vec<(&str, usize)> = Vec::with_capacity(accounts.len());
+    for (i, &(_, account)) in accounts.iter().enumerate() {
+        match by_account.iter_mut().find(|(a, _)| *a == account) {
+            Some(slot) => slot.1 = i,
+            None => by_account.push((account, i)),
+        }
+    }
+    let by_currency: Vec<(&str, usize)> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, &(c, _))| (c, i))
+        .collect();
+    let mut line_slot = SlotCache::new(&by_currency);
+    for line in bank {
+        match line_slot.get(&line.currency) {
+            Some(i) => lines_of[i].push(line),
+            None => unmapped_lines.push(line),
+        }
+    }
     let mut summary = Summary::default();
+    let mut entry_slot = SlotCache::new(&by_account);
     for entry in books {
-        match currency_of_account.get(entry.bank_account_id.as_str()) {
-            Some(currency) => books_by_currency.entry(currency).or_default().push(entry),
+        match entry_slot.get(&entry.bank_account_id) {
+            Some(i) => entries_of[i].push(entry),
             None => summary.books_on_unmapped_accounts.push(entry.id.clone()),
         }
     }
 
     let mut matches = Vec::new();
     let mut exceptions = Vec::new();
-    for currency in mapping.accounts.keys() {
-        let lines = bank_by_currency
-            .remove(currency.as_str())
-            .unwrap_or_default();
-        let entries = books_by_currency
-            .remove(currency.as_str())
-            .unwrap_or_default();
+    for (i, (currency, _)) in accounts.iter().enumerate() {
+        let lines = std::mem::take(&mut lines_of[i]);
+        let entries = std::mem::take(&mut entries_of[i]);
         if lines.is_empty() && entries.is_empty() {
             continue;
         }
@@ -193,7 +204,8 @@ pub fn reconcile(
             reason: format!(
                 "no QBO bank account is mapped to currency {}, so no posting can match this line",
                 line.currency
-            ),
+            )
+            .into(),
         });
     }
 
@@ -253,6 +265,9 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
+    /// The currency and the (bank, book) counterparty pairs named in reasons, shared by them.
+    currency_shared: Arc<str>,
+    name_pairs: FxHashMap<(&'a str, &'a str), NamePair>,
 }
 
 impl<'a> AccountRun<'a> {
@@ -268,6 +283,8 @@ impl<'a> AccountRun<'a> {
         let mut bank_tokens = Vec::with_capacity(lines.len() * 3);
         let mut keyed: Vec<(i64, u64, u32)> = Vec::with_capacity(lines.len());
         let mut bank: Vec<BankFacts> = Vec::with_capacity(lines.len());
+        // Counterparty names repeat (a studio has a few hundred payees): normalize each once.
+        let mut names = NameCache::default();
         for (i, l) in lines.iter().enumerate() {
             let t = l.booked_at.timestamp() * 1_000_000_000
                 + i64::from(l.booked_at.timestamp_subsec_nanos());
@@ -279,7 +296,7 @@ impl<'a> AccountRun<'a> {
                 day: l.booked_at.date_naive().num_days_from_ce(),
                 units: to_units(l.amount).unwrap_or(i64::MAX),
                 fee_units: to_units(l.fee.abs()).unwrap_or(0),
-                name: NameKey::of(&l.counterparty),
+                name: names.key(&l.counterparty),
                 tokens: start..bank_tokens.len() as u32,
             });
         }
@@ -313,7 +330,7 @@ impl<'a> AccountRun<'a> {
             book.push(BookFacts {
                 day,
                 units: to_units(e.amount).unwrap_or(i64::MIN),
-                name: NameKey::of(&e.counterparty),
+                name: names.key(&e.counterparty),
                 tokens: start..book_tokens.len() as u32,
                 is_fee: e.is_bank_charge,
             });
@@ -327,9 +344,17 @@ impl<'a> AccountRun<'a> {
         entries = keyed.iter().map(|k| entries[k.3 as usize]).collect();
         let book: Vec<BookFacts> = keyed.iter().map(|k| book[k.3 as usize].clone()).collect();
         drop(keyed);
+        drop(names);
 
-        let mut by_amount: Vec<u32> = (0..book.len() as u32).collect();
-        by_amount.sort_unstable_by_key(|&i| (book[i as usize].units, i));
+        // Sorted on packed keys: the sort never reaches back into the facts.
+        let mut keyed: Vec<(i64, u32)> = book
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.units, i as u32))
+            .collect();
+        keyed.sort_unstable();
+        let by_amount: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+        drop(keyed);
         let amount_runs = runs(&by_amount, |&i| book[i as usize].units);
 
         let mut by_token: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
@@ -373,6 +398,8 @@ impl<'a> AccountRun<'a> {
             groups: Vec::new(),
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
+            currency_shared: Arc::from(currency),
+            name_pairs: FxHashMap::default(),
         }
     }
 
@@ -433,7 +460,7 @@ impl<'a> AccountRun<'a> {
                     kind,
                     status,
                     confidence,
-                    reason: exact(g.reason),
+                    reason: g.reason,
                 }),
                 Outcome::Break { kind, difference } => exceptions.push(Exception {
                     kind,
@@ -441,7 +468,7 @@ impl<'a> AccountRun<'a> {
                     books,
                     currency: currency.to_owned(),
                     difference,
-                    reason: exact(g.reason),
+                    reason: g.reason,
                 }),
             }
         }
@@ -695,24 +722,20 @@ impl<'a> AccountRun<'a> {
         } else {
             suggested_confidence(e.score)
         };
-        let mut reason = self.pair_reason(&e);
-        if auto {
-            reason.push_str(if any_other {
-                "; other candidates were weaker or better matched elsewhere"
+        let tail = if auto {
+            if any_other {
+                Tail::AutoOthers
             } else {
-                "; no other candidate"
-            });
+                Tail::AutoAlone
+            }
         } else if rivals > 0 {
-            let _ = write!(
-                reason,
-                "; {rivals} other candidate{} almost as likely: verify",
-                if rivals == 1 { " is" } else { "s are" }
-            );
+            Tail::Rivals(rivals as u32)
         } else if contradicted {
-            reason.push_str("; names disagree: verify");
+            Tail::NamesDisagree
         } else {
-            reason.push_str("; amount and date only: verify");
-        }
+            Tail::AmountOnly
+        };
+        let reason = Reason::pair(self.pair_reason(&e, tail));
         self.groups.push(Group {
             banks: vec![e.bank],
             books: vec![e.book],
@@ -729,41 +752,40 @@ impl<'a> AccountRun<'a> {
         });
     }
 
-    fn pair_reason(&self, e: &Edge) -> String {
+    fn pair_reason(&mut self, e: &Edge, tail: Tail) -> PairReason {
         let line = self.lines[e.bank as usize];
         let entry = self.entries[e.book as usize];
-        let mut reason = String::with_capacity(160);
-        match e.relation {
-            Relation::Exact => {
-                reason.push_str("amount ");
-                push_decimal(&mut reason, line.amount);
-                reason.push(' ');
-                reason.push_str(self.currency);
-                reason.push_str(" equal");
-            }
-            Relation::Principal => {
-                reason.push_str("posting ");
-                push_decimal(&mut reason, entry.amount);
-                reason.push_str(" covers the bank amount ");
-                push_decimal(&mut reason, line.amount);
-                reason.push_str(" without the Wise fee ");
-                push_decimal(&mut reason, line.fee);
-            }
-            Relation::Mismatch => {
-                reason.push_str("bank ");
-                push_decimal(&mut reason, line.amount);
-                reason.push_str(" vs posting ");
-                push_decimal(&mut reason, entry.amount);
-                reason.push(' ');
-                reason.push_str(self.currency);
-            }
+        let names = (e.name != NameAgreement::Unknown).then(|| {
+            self.name_pairs
+                .entry((line.counterparty.as_str(), entry.counterparty.as_str()))
+                .or_insert_with(|| {
+                    Arc::new((
+                        line.counterparty.as_str().into(),
+                        entry.counterparty.as_str().into(),
+                    ))
+                })
+                .clone()
+        });
+        PairReason {
+            relation: match e.relation {
+                Relation::Exact => PairRelation::Exact,
+                Relation::Principal => PairRelation::Principal,
+                Relation::Mismatch => PairRelation::Mismatch,
+            },
+            bank_amount: line.amount,
+            book_amount: entry.amount,
+            fee: line.fee,
+            currency: Arc::clone(&self.currency_shared),
+            reference: if e.reference {
+                reference_hit(line, entry)
+            } else {
+                None
+            },
+            agreement: e.name,
+            names,
+            gap: e.gap,
+            tail,
         }
-        if e.reference {
-            push_reference_evidence(&mut reason, line, entry);
-        }
-        push_name(&mut reason, e.name, &line.counterparty, &entry.counterparty);
-        push_gap(&mut reason, e.gap);
-        reason
     }
 
     // ---- stage 2: fees ---------------------------------------------------------------------
@@ -820,7 +842,6 @@ impl<'a> AccountRun<'a> {
         }
         for p in principal_pairs {
             let line = self.lines[p.bank as usize];
-            let mut reason = self.pair_reason(&p);
             match fee_of_bank.get(&p.bank) {
                 Some(&(fee, _)) => {
                     self.book_taken[fee.book as usize] = true;
@@ -830,21 +851,18 @@ impl<'a> AccountRun<'a> {
                         p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
                     let auto = principal_sure && (fee.reference || unique_fee);
                     let fee_entry = self.entries[fee.book as usize];
-                    let _ = write!(
-                        reason,
-                        "; fee {} booked as bank charge {}",
-                        line.fee, fee_entry.id
-                    );
-                    if fee.reference {
-                        reason.push_str(" (same reference)");
-                    }
-                    if !auto {
-                        reason.push_str(if unique_fee {
-                            "; verify the principal"
+                    let tail = Tail::FeeBooked {
+                        fee_id: fee_entry.id.as_str().into(),
+                        same_reference: fee.reference,
+                        verify: if auto {
+                            FeeVerify::No
+                        } else if unique_fee {
+                            FeeVerify::Principal
                         } else {
-                            "; several fee postings of this amount nearby: verify which is this one"
-                        });
-                    }
+                            FeeVerify::WhichFee
+                        },
+                    };
+                    let reason = Reason::pair(self.pair_reason(&p, tail));
                     self.groups.push(Group {
                         banks: vec![p.bank],
                         books: vec![p.book, fee.book],
@@ -865,11 +883,7 @@ impl<'a> AccountRun<'a> {
                     });
                 }
                 None => {
-                    let _ = write!(
-                        reason,
-                        "; no bank-charge posting of {} found: the Wise fee is not booked",
-                        line.fee
-                    );
+                    let reason = Reason::pair(self.pair_reason(&p, Tail::FeeNotBooked));
                     self.groups.push(Group {
                         banks: vec![p.bank],
                         books: vec![p.book],
@@ -981,7 +995,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::DuplicatePosting,
                     difference: line.amount - booked,
                 },
-                reason,
+                reason: reason.into(),
             };
         }
     }
@@ -1250,7 +1264,7 @@ impl<'a> AccountRun<'a> {
                             kind: ExceptionKind::UnbookedFee,
                             difference: line.fee.abs(),
                         },
-                        reason,
+                        reason: reason.into(),
                     });
                     return;
                 }
@@ -1276,7 +1290,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason,
+            reason: reason.into(),
         });
     }
 
@@ -1408,7 +1422,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason,
+            reason: reason.into(),
         });
     }
 
@@ -1455,14 +1469,7 @@ impl<'a> AccountRun<'a> {
         let line = self.lines[e.bank as usize];
         let entry = self.entries[e.book as usize];
         let difference = line.amount - entry.amount;
-        let mut reason = self.pair_reason(&e);
-        let _ = write!(
-            reason,
-            "; amounts differ by {difference}, more than fee and rounding"
-        );
-        if !e.reference {
-            reason.push_str(" (looks like a typo)");
-        }
+        let reason = Reason::pair(self.pair_reason(&e, Tail::Mismatch { typo: !e.reference }));
         self.groups.push(Group {
             banks: vec![e.bank],
             books: vec![e.book],
@@ -1502,7 +1509,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBooks,
                     difference: line.amount,
                 },
-                reason,
+                reason: reason.into(),
             });
         }
         let period = self
@@ -1543,7 +1550,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBank,
                     difference: -entry.amount,
                 },
-                reason,
+                reason: reason.into(),
             });
         }
     }
@@ -1674,6 +1681,53 @@ fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
     }
 }
 
+/// A look-up in a handful of distinct keys, remembering the last hit (inputs come in runs).
+struct SlotCache<'k> {
+    keys: &'k [(&'k str, usize)],
+    last: usize,
+}
+
+impl<'k> SlotCache<'k> {
+    fn new(keys: &'k [(&'k str, usize)]) -> Self {
+        Self { keys, last: 0 }
+    }
+
+    fn get(&mut self, key: &str) -> Option<usize> {
+        if let Some(&(k, slot)) = self.keys.get(self.last)
+            && k == key
+        {
+            return Some(slot);
+        }
+        let i = self.keys.iter().position(|&(k, _)| k == key)?;
+        self.last = i;
+        Some(self.keys[i].1)
+    }
+}
+
+/// [`NameKey::of`] memoized by the raw text; bounded, so unique names cost no more than before.
+#[derive(Default)]
+struct NameCache<'a> {
+    map: FxHashMap<&'a str, NameKey>,
+}
+
+impl<'a> NameCache<'a> {
+    const MAX_ENTRIES: usize = 1 << 16;
+
+    fn key(&mut self, name: &'a str) -> NameKey {
+        if name.is_empty() {
+            return NameKey::default();
+        }
+        if let Some(&k) = self.map.get(name) {
+            return k;
+        }
+        let k = NameKey::of(name);
+        if self.map.len() < Self::MAX_ENTRIES {
+            self.map.insert(name, k);
+        }
+        k
+    }
+}
+
 /// For a slice sorted by `key`, where each key's run starts and ends.
 fn runs<T, K: std::hash::Hash + Eq + Copy>(
     sorted: &[T],
@@ -1692,13 +1746,6 @@ fn runs<T, K: std::hash::Hash + Eq + Copy>(
         start = end;
     }
     map
-}
-
-/// `s` without spare capacity: a reason grows while it is written, and a million of them
-/// would otherwise keep a third of their memory unused.
-fn exact(mut s: String) -> String {
-    s.shrink_to_fit();
-    s
 }
 
 /// For keys in `0..n`, where each key's run starts in a list sorted (or counting-sorted) by

@@ -1,32 +1,30 @@
 //! Words for decisions: every match and exception carries a sentence a bookkeeper can check.
 
-use std::fmt::Write as _;
+use std::fmt;
 
 use rust_decimal::Decimal;
 
 use crate::counterparty::NameAgreement;
 use crate::input::{BankLine, BookEntry};
+use crate::reason::ReferenceHit;
 use crate::reference::{for_each_token, push_tokens, write_token};
 
-/// Appends "; reference INV1042 (Wise paymentReference ↔ QBO DocNumber)" when the two share a
-/// token; returns whether they do. Works on token hashes; only the winning token is spelled out.
-pub fn push_reference_evidence(out: &mut String, bank: &BankLine, book: &BookEntry) -> bool {
-    let bank_fields = [
-        ("paymentReference", bank.payment_reference.as_str()),
-        ("referenceNumber", bank.id.as_str()),
-    ];
+/// The token a bank line and a posting share ("INV1042"), and where each has it, if any.
+/// Works on token hashes; only the winning token is spelled out.
+pub fn reference_hit(bank: &BankLine, book: &BookEntry) -> Option<ReferenceHit> {
+    let bank_fields = [bank.payment_reference.as_str(), bank.id.as_str()];
     let book_fields = [
-        ("DocNumber", book.doc_number.as_str()),
-        ("PaymentRefNum", book.payment_ref_num.as_str()),
-        ("PrivateNote", book.private_note.as_str()),
-        ("memo", book.memo.as_str()),
+        book.doc_number.as_str(),
+        book.payment_ref_num.as_str(),
+        book.private_note.as_str(),
+        book.memo.as_str(),
     ];
     let mut book_tokens: [Vec<u64>; 4] = Default::default();
-    for (tokens, (_, text)) in book_tokens.iter_mut().zip(book_fields) {
+    for (tokens, text) in book_tokens.iter_mut().zip(book_fields) {
         push_tokens(text, tokens);
     }
-    for (bank_field, bank_text) in bank_fields {
-        for ((book_field, _), book_tokens) in book_fields.iter().zip(&book_tokens) {
+    for (bank_field, bank_text) in bank_fields.into_iter().enumerate() {
+        for (book_field, book_tokens) in book_tokens.iter().enumerate() {
             if book_tokens.is_empty() {
                 continue;
             }
@@ -42,29 +40,29 @@ pub fn push_reference_evidence(out: &mut String, bank: &BankLine, book: &BookEnt
                 }
             });
             if let Some((word, digits_only)) = hit {
-                out.push_str("; reference ");
-                write_token(word, digits_only, out);
-                let _ = write!(out, " (Wise {bank_field} ↔ QBO {book_field})");
-                return true;
+                let mut token = String::with_capacity(word.len());
+                write_token(word, digits_only, &mut token);
+                return Some(ReferenceHit {
+                    token: token.into_boxed_str(),
+                    bank_field: bank_field as u8,
+                    book_field: book_field as u8,
+                });
             }
         }
     }
-    false
+    None
 }
 
 /// Appends `d` exactly as its `Display` would (sign, digits, scale kept), without the
 /// formatting machinery: reasons print several amounts each, a million reasons per run.
-pub fn push_decimal(out: &mut String, d: Decimal) {
+pub fn write_decimal<W: fmt::Write>(out: &mut W, d: Decimal) -> fmt::Result {
     let scale = d.scale() as usize;
     let mantissa = match i64::try_from(d.mantissa()) {
         Ok(m) if scale <= 18 => m,
-        _ => {
-            let _ = write!(out, "{d}");
-            return;
-        }
+        _ => return write!(out, "{d}"),
     };
     if d.is_sign_negative() && mantissa != 0 {
-        out.push('-');
+        out.write_char('-')?;
     }
     let mut buf = [0u8; 24];
     let mut i = buf.len();
@@ -80,42 +78,41 @@ pub fn push_decimal(out: &mut String, d: Decimal) {
         v /= 10;
         written += 1;
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"));
+    out.write_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"))
 }
 
-pub fn push_name(out: &mut String, agreement: NameAgreement, bank: &str, book: &str) {
+pub fn write_name<W: fmt::Write>(
+    out: &mut W,
+    agreement: NameAgreement,
+    bank: &str,
+    book: &str,
+) -> fmt::Result {
     match agreement {
-        NameAgreement::Same => {
-            let _ = write!(out, "; counterparty \"{bank}\" = \"{book}\"");
-        }
-        NameAgreement::Similar => {
-            let _ = write!(out, "; counterparty \"{bank}\" resembles \"{book}\"");
-        }
+        NameAgreement::Same => write!(out, "; counterparty \"{bank}\" = \"{book}\""),
+        NameAgreement::Similar => write!(out, "; counterparty \"{bank}\" resembles \"{book}\""),
         NameAgreement::Different => {
-            let _ = write!(out, "; counterparty differs (\"{bank}\" vs \"{book}\")");
+            write!(out, "; counterparty differs (\"{bank}\" vs \"{book}\")")
         }
-        NameAgreement::Unknown => {}
+        NameAgreement::Unknown => Ok(()),
     }
 }
 
 /// "same day", "posted 3 days after the bank line", "posted 1 day before the bank line".
-pub fn push_gap(out: &mut String, gap_days: i32) {
+pub fn write_gap<W: fmt::Write>(out: &mut W, gap_days: i32) -> fmt::Result {
     match gap_days {
-        0 => out.push_str("; same day"),
-        g if g > 0 => {
-            let _ = write!(
-                out,
-                "; posted {g} day{} after the bank line",
-                if g == 1 { "" } else { "s" }
-            );
-        }
+        0 => out.write_str("; same day"),
+        g if g > 0 => write!(
+            out,
+            "; posted {g} day{} after the bank line",
+            if g == 1 { "" } else { "s" }
+        ),
         g => {
             let g = -g;
-            let _ = write!(
+            write!(
                 out,
                 "; posted {g} day{} before the bank line",
                 if g == 1 { "" } else { "s" }
-            );
+            )
         }
     }
 }
@@ -142,7 +139,7 @@ mod tests {
         ] {
             let d = Decimal::from_str(s).unwrap();
             let mut out = String::new();
-            push_decimal(&mut out, d);
+            write_decimal(&mut out, d).unwrap();
             assert_eq!(out, d.to_string(), "{s}");
         }
     }

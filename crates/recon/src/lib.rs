@@ -63,6 +63,7 @@ mod explain;
 mod fasthash;
 mod input;
 mod output;
+mod reason;
 mod reference;
 mod subset;
 
@@ -75,3 +76,4 @@ pub use input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 pub use output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
+pub use reason::Reason;

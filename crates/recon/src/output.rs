@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::reason::Reason;
+
 /// The full result of one reconciliation run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reconciliation {
@@ -47,7 +49,7 @@ pub struct Match {
     pub status: MatchStatus,
     /// 0..1; rounded to two decimals.
     pub confidence: f64,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// The kinds of break between bank and books.
@@ -100,7 +102,7 @@ pub struct Exception {
     /// (positive), as the contract asks.
     #[serde(with = "rust_decimal::serde::str")]
     pub difference: Decimal,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// Counts for the run, and the postings that are deliberately in neither list.

@@ -82,7 +82,7 @@ fn a_fee_booked_as_bank_charge_is_a_fee_split() {
     assert_eq!(m.kind, MatchKind::FeeSplit);
     assert_eq!(m.status, MatchStatus::Auto);
     assert_eq!(m.books, ["BillPayment:236", "Purchase:237"]);
-    assert!(m.reason.contains("INV1042"), "{}", m.reason);
+    assert!(m.reason.to_string().contains("INV1042"), "{}", m.reason);
     assert!(r.exceptions.is_empty());
 }
 
