@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -60,7 +60,8 @@ pub fn router(
             // Path only: query strings may carry a setup token.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            }),
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
 }
@@ -123,6 +124,11 @@ pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow
             .continuously_delete_expired(Duration::from_secs(600)),
     );
     let setup_token = control::setup::issue_token_if_needed(&db, chrono::Utc::now()).await?;
+    // Written before the server listens, so whoever waits for /healthz finds it.
+    if let (Some(token), Some(path)) = (&setup_token, &settings.setup_token_file) {
+        write_secret(path, token)
+            .with_context(|| format!("writing the setup token to {}", path.display()))?;
+    }
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -188,10 +194,6 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             "or from a shell: clearline user add --email you@example.com --org \"Your business\" --role owner"
         );
         println!();
-        if let Some(path) = &settings.setup_token_file {
-            write_secret(path, token)
-                .with_context(|| format!("writing the setup token to {}", path.display()))?;
-        }
     }
     tokio::select! {
         r = running.wait() => r,
