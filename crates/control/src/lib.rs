@@ -4,12 +4,15 @@
 //! Everything persistent goes through [`Db`], which speaks SQLite (the embedded default) and
 //! PostgreSQL (the scale-out backend) with the same SQL text; handlers never see sqlx.
 
+pub mod connection_path;
 pub mod email;
 pub mod people;
 pub mod role;
 
 #[cfg(feature = "storage")]
 pub mod audit;
+#[cfg(feature = "storage")]
+pub mod connection_paths;
 #[cfg(feature = "storage")]
 pub mod db;
 #[cfg(feature = "storage")]
