@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("settings") view=pages::settings::SettingsPage/>
                     <Route path=path!("audit") view=pages::audit::AuditPage/>
-                    <Route path=path!("connections") view=|| view! { <Screen id="connections"/> }/>
+                    <Route path=path!("connections") view=pages::connections::ConnectionsPage/>
                     <Route path=path!("mapping") view=|| view! { <Screen id="mapping"/> }/>
                     <Route path=path!("matrix") view=|| view! { <Screen id="matrix"/> }/>
                     <Route path=path!("preflight") view=|| view! { <Screen id="preflight"/> }/>

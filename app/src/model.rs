@@ -27,3 +27,26 @@ pub struct AuditView {
     pub before: Option<String>,
     pub after: Option<String>,
 }
+
+/// The Connections screen's documented paths.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionPathsView {
+    pub today: chrono::NaiveDate,
+    pub paths: Vec<PathView>,
+    /// Active members, for choosing an owner.
+    pub people: Vec<Person>,
+    pub can_edit: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathView {
+    pub path: control::connection_path::ConnectionPath,
+    pub renewal_due: Option<chrono::NaiveDate>,
+    pub renewal: control::connection_path::Renewal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+}

@@ -77,6 +77,24 @@ test("the bookkeeper signs in and cannot open Settings", async ({ page }) => {
   await expect(page.getByText(owner.email)).toHaveCount(0);
 });
 
+test("the owner documents the bank feed and sees its renewal countdown", async ({ page }) => {
+  await signIn(page, owner);
+  await expect(page.getByTestId("home-org")).toHaveText(org);
+  await page.getByRole("link", { name: "Connections" }).click();
+  const feed = page.locator('section[data-path="bank_feed"]');
+  await expect(feed).toBeVisible();
+  await hydrated(page);
+  await feed.getByText("Edit").click();
+  const authorized = new Date(Date.now() - 80 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await feed.getByLabel("Authorized on").fill(authorized);
+  await feed.getByLabel("Test status").selectOption("passed");
+  await feed.getByLabel("Owner").selectOption({ label: owner.name });
+  await feed.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved.");
+  await expect(page.getByTestId("bank_feed-renewal")).toContainText("Renew now");
+  await expect(feed).toContainText("Test passed");
+});
+
 test("signing out ends the session and the back button shows nothing private", async ({ page }) => {
   await signIn(page, owner);
   await expect(page.getByTestId("home-org")).toHaveText(org);

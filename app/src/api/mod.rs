@@ -4,8 +4,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod connections;
 pub mod members;
 
 pub use audit::*;
 pub use auth::*;
+pub use connections::*;
 pub use members::*;
