@@ -8,7 +8,7 @@
 
 use super::reject;
 use super::state::{AppState, app_state};
-use crate::access::{ACCESS, Access, rule_for_path};
+use crate::access::{Access, rule_for_path};
 use crate::error::AppError;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -204,11 +204,6 @@ fn forbidden_cross_site() -> Response {
     let mut res = Response::new(Body::from("cross-site request refused"));
     *res.status_mut() = StatusCode::FORBIDDEN;
     res
-}
-
-/// All endpoint names that have a rule (for tests that enumerate them).
-pub fn endpoints_with_rules() -> impl Iterator<Item = (&'static str, Access)> {
-    ACCESS.iter().copied()
 }
 
 #[cfg(test)]
