@@ -93,6 +93,8 @@ test("the owner documents the bank feed and sees its renewal countdown", async (
   await expect(page.getByRole("status")).toHaveText("Saved.");
   await expect(page.getByTestId("bank_feed-renewal")).toContainText("Renew now");
   await expect(feed).toContainText("Test passed");
+  await page.getByRole("link", { name: "Home" }).click();
+  await expect(page.getByTestId("alerts")).toContainText("Renew now");
 });
 
 test("signing out ends the session and the back button shows nothing private", async ({ page }) => {

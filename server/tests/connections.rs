@@ -54,6 +54,18 @@ async fn owners_document_the_paths_and_everyone_sees_the_renewal() {
             !page.contains("name=\"notes\""),
             "no edit form for a viewer"
         );
+        let home = viewer
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("Needs attention") && home.contains("Renew now"),
+            "Home raises the renewal alert"
+        );
 
         for (field, value, expect) in [
             ("authorized_on", "01/09/2026", "not a date"),

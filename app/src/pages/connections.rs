@@ -4,8 +4,9 @@
 
 use crate::api::{ConnectionPathUpdate, connection_paths_list};
 use crate::components::messages::{ActionDone, ActionError, LoadError};
+use crate::components::renewal::renewal_words;
 use crate::model::{PathView, Person};
-use control::connection_path::{Renewal, TestStatus};
+use control::connection_path::TestStatus;
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -106,26 +107,5 @@ fn PathCard(
             </table>
             {form}
         </section>
-    }
-}
-
-fn renewal_words(renewal: Renewal, due: Option<chrono::NaiveDate>) -> (String, &'static str) {
-    let due = due.map(|d| d.to_string()).unwrap_or_default();
-    match renewal {
-        Renewal::Unknown => ("Renewal: no date known".into(), "renewal"),
-        Renewal::Ok { days_left } => (
-            format!("Renews on {due} ({days_left} days left)"),
-            "renewal ok",
-        ),
-        Renewal::DueSoon { days_left } => (
-            format!("Renew now: the authorization ends on {due} ({days_left} days left)"),
-            "renewal warn",
-        ),
-        Renewal::Expired { days_ago } => (
-            format!(
-                "Expired on {due} ({days_ago} days ago): syncing through this path has stopped"
-            ),
-            "renewal danger",
-        ),
     }
 }

@@ -1,8 +1,10 @@
-//! Home: for now, who is signed in where. Connection health, sync and exception figures
-//! arrive with the connections and control-room issues.
+//! Home: who is signed in where, and authorizations that need renewing. Sync, match-rate
+//! and exception figures arrive with the connections and control-room issues.
 
-use crate::api::me;
+use crate::api::{connection_paths_list, me};
 use crate::components::messages::LoadError;
+use crate::components::renewal::renewal_words;
+use control::connection_path::Renewal;
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -22,6 +24,7 @@ pub fn HomePage() -> impl IntoView {
                                 <strong data-testid="home-org">{who.organization_name}</strong> "."
                             </p>
                         </section>
+                        <RenewalAlerts/>
                         <section class="card" aria-label="Health">
                             <h2>"Health at a glance"</h2>
                             <p class="not-built" role="note">
@@ -31,6 +34,40 @@ pub fn HomePage() -> impl IntoView {
                     }),
                     Err(e) => Either::Right(view! { <LoadError error=e/> }),
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// Paths whose authorization ends within the warning window or has ended.
+#[component]
+fn RenewalAlerts() -> impl IntoView {
+    let data = Resource::new(|| (), |_| connection_paths_list());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let alerts: Vec<_> = data
+                    .await
+                    .map(|v| v.paths)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|p| matches!(p.renewal, Renewal::DueSoon { .. } | Renewal::Expired { .. }))
+                    .collect();
+                (!alerts.is_empty()).then(|| view! {
+                    <section class="card" aria-label="Alerts" data-testid="alerts">
+                        <h2>"Needs attention"</h2>
+                        <ul>
+                            {alerts.into_iter().map(|p| {
+                                let (text, class) = renewal_words(p.renewal, p.renewal_due);
+                                view! {
+                                    <li class=class>
+                                        <a href="/connections">{p.path.kind.title()}</a> ": " {text}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
             })}
         </Suspense>
     }
