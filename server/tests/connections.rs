@@ -41,27 +41,13 @@ async fn owners_document_the_paths_and_everyone_sees_the_renewal() {
         assert_eq!(feed["path"]["owner_name"], "ann");
         assert_eq!(feed["renewal"]["DueSoon"]["days_left"], 10, "{feed}");
 
-        let page = viewer
-            .get(app.url("/connections"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&viewer, "/connections").await;
         assert!(page.contains("Renew now"), "the warning is on the page");
         assert!(
             !page.contains("name=\"notes\""),
             "no edit form for a viewer"
         );
-        let home = viewer
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = app.page(&viewer, "/").await;
         assert!(
             home.contains("Needs attention") && home.contains("Renew now"),
             "Home raises the renewal alert"

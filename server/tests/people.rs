@@ -243,14 +243,7 @@ async fn the_owner_manages_members_and_every_change_is_audited() {
         assert_eq!(status, StatusCode::OK);
         let (status, _) = app.call(&bob, "members_list", &[]).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        let page = bob
-            .get(app.url("/settings"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&bob, "/settings").await;
         assert!(
             page.contains("Only an owner"),
             "settings page for a bookkeeper"

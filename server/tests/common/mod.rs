@@ -63,6 +63,18 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The HTML of a page as `client` sees it.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Calls a server function with a form body.
     pub async fn call(
         &self,
