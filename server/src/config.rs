@@ -3,6 +3,17 @@
 use anyhow::Context;
 use std::net::SocketAddr;
 
+/// Where the secret-sealing key lives when `CLEARLINE_SECRET_KEY` is not set.
+pub const DEFAULT_SECRET_KEY_FILE: &str = "data/secret.key";
+
+/// Where the key that seals stored secrets comes from.
+#[derive(Clone, Debug)]
+pub enum SecretKey {
+    /// Given in the environment (its `Debug` shows nothing).
+    Inline(qbo::oauth::Secret),
+    File(std::path::PathBuf),
+}
+
 /// Where Clearline keeps its embedded SQLite database when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/clearline.db";
 
@@ -22,6 +33,10 @@ pub struct Settings {
     /// Verifies Wise webhooks: the PEM public key in `CLEARLINE_WISE_WEBHOOK_KEY_FILE`, or
     /// Wise's production key when unset.
     pub wise_webhooks: wise::WebhookVerifier,
+    /// The key that seals stored secrets: `CLEARLINE_SECRET_KEY` (32 bytes, base64), else the
+    /// file `CLEARLINE_SECRET_KEY_FILE` (default `data/secret.key`, created mode 600 on first
+    /// start). Losing it makes stored tokens unreadable: back it up with the database.
+    pub secret_key: SecretKey,
     /// Intuit's webhook verifier token (`CLEARLINE_QBO_WEBHOOK_VERIFIER`).
     pub qbo_webhook_verifier: Option<qbo::oauth::Secret>,
 }
@@ -59,7 +74,24 @@ impl Settings {
             },
             qbo_webhook_verifier: var("CLEARLINE_QBO_WEBHOOK_VERIFIER")
                 .map(qbo::oauth::Secret::new),
+            secret_key: match var("CLEARLINE_SECRET_KEY") {
+                Some(key) => SecretKey::Inline(qbo::oauth::Secret::new(key)),
+                None => SecretKey::File(
+                    var("CLEARLINE_SECRET_KEY_FILE")
+                        .unwrap_or_else(|| DEFAULT_SECRET_KEY_FILE.into())
+                        .into(),
+                ),
+            },
         })
+    }
+
+    /// The vault for stored secrets (creating the key file on first start).
+    pub fn vault(&self) -> anyhow::Result<control::secrets::Vault> {
+        match &self.secret_key {
+            SecretKey::Inline(key) => control::secrets::Vault::from_base64(key.expose())
+                .map_err(|e| anyhow::anyhow!("CLEARLINE_SECRET_KEY: {e}")),
+            SecretKey::File(path) => Ok(control::secrets::Vault::from_key_file(path)?),
+        }
     }
 
     /// The keys the webhook receivers verify with.

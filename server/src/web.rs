@@ -129,10 +129,12 @@ pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow
         write_secret(path, token)
             .with_context(|| format!("writing the setup token to {}", path.display()))?;
     }
+    let vault = settings.vault()?;
     let state = AppState {
         leptos_options,
         db: db.clone(),
         clock: chrono::Utc::now,
+        vault,
     };
     let app = router(
         state,

@@ -389,3 +389,31 @@ async fn cli_user_add_creates_a_person_who_can_sign_in() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_secret_key_is_created_private_on_first_start_and_reused() {
+    let path = std::env::temp_dir().join(format!(
+        "clearline-tests/key-{}/secret.key",
+        uuid::Uuid::new_v4()
+    ));
+    let key = server::config::SecretKey::File(path.clone());
+    let first =
+        TestApp::spawn_with(control::db::Backend::Sqlite, |s| s.secret_key = key.clone()).await;
+    first.stop().await;
+    let written = std::fs::read_to_string(&path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let again = TestApp::spawn_with(control::db::Backend::Sqlite, |s| s.secret_key = key).await;
+    again.stop().await;
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        written,
+        "the key is kept, not replaced"
+    );
+}

@@ -14,6 +14,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub clock: Clock,
+    /// Seals tokens and keys before they are stored.
+    pub vault: control::secrets::Vault,
 }
 
 impl AppState {

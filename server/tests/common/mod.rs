@@ -36,6 +36,9 @@ impl TestApp {
             setup_token_file: None,
             wise_webhooks: wise::WebhookVerifier::wise_production(),
             qbo_webhook_verifier: None,
+            secret_key: server::config::SecretKey::File(
+                std::env::temp_dir().join(format!("clearline-tests/{}.key", uuid::Uuid::new_v4())),
+            ),
         };
         adjust(&mut settings);
         let running = web::start(&settings, web::leptos_options(&settings))
