@@ -29,6 +29,7 @@ use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
+use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
@@ -197,8 +198,8 @@ pub fn reconcile(
     for line in unmapped_lines {
         exceptions.push(Exception {
             kind: ExceptionKind::MissingInBooks,
-            bank: vec![line.id.clone()],
-            books: Vec::new(),
+            bank: Ids::one(line.id.as_str()),
+            books: Ids::new(),
             currency: line.currency.clone(),
             difference: line.amount,
             reason: format!(
@@ -439,15 +440,15 @@ impl<'a> AccountRun<'a> {
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
         for g in groups {
-            let bank: Vec<String> = g
+            let bank: Ids = g
                 .banks
                 .iter()
-                .map(|&i| lines[i as usize].id.clone())
+                .map(|&i| lines[i as usize].id.as_str())
                 .collect();
-            let books: Vec<String> = g
+            let books: Ids = g
                 .books
                 .iter()
-                .map(|&i| entries[i as usize].id.clone())
+                .map(|&i| entries[i as usize].id.as_str())
                 .collect();
             match g.outcome {
                 Outcome::Matched {

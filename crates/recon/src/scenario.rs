@@ -692,7 +692,7 @@ impl QualityReport {
         };
         let mut found = BTreeSet::new();
         for m in &result.matches {
-            let g = TruthGroup::new(m.bank.clone(), m.books.clone());
+            let g = TruthGroup::new(m.bank.to_vec(), m.books.to_vec());
             let correct = truth_matches.contains(&g);
             match m.status {
                 MatchStatus::Auto => {
@@ -714,7 +714,7 @@ impl QualityReport {
         }
         let mut reported = BTreeSet::new();
         for e in &result.exceptions {
-            let g = TruthGroup::new(e.bank.clone(), e.books.clone());
+            let g = TruthGroup::new(e.bank.to_vec(), e.books.to_vec());
             let entry = r.exceptions.entry(e.kind).or_default();
             entry.0 += 1;
             if truth_exceptions.contains(&(e.kind, &g)) {
