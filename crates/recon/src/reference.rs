@@ -26,14 +26,9 @@ pub fn push_tokens(text: &str, out: &mut Vec<u64>) {
 
 /// Calls `emit(word, token_hash, digits_hash)` for every token of `text`, in order.
 pub fn for_each_token<'t>(text: &'t str, emit: impl FnMut(&'t str, u64, Option<u64>)) {
-    let bytes = text.as_bytes();
-    // Most fields (descriptions, names) have no digit at all: one cheap scan rules them out.
-    if !bytes.iter().any(u8::is_ascii_digit) {
-        return;
-    }
     if text.is_ascii() {
         ascii_tokens(text, emit);
-    } else {
+    } else if text.bytes().any(|b| b.is_ascii_digit()) {
         unicode_tokens(text, emit);
     }
 }
@@ -82,53 +77,43 @@ const CLASS: [u8; 128] = {
 /// Longest word normalized in a stack buffer; longer ones (rare) are hashed as they stream.
 const BUFFERED_WORD: usize = 64;
 
-/// The ASCII path: words are found by a table look-up per byte, words without a digit are
-/// skipped without hashing, and a token is hashed word-at-a-time from a small stack buffer.
+/// The ASCII path, one pass: words are found by a table look-up per byte and normalized into
+/// small stack buffers as they are scanned (branch-free: every byte is written, only letters
+/// and digits advance); a word without a digit is dropped unhashed, a token is hashed a word
+/// (8 bytes) at a time.
 fn ascii_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64>)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
+    let mut norm = [0u8; BUFFERED_WORD];
+    let mut digits = [0u8; BUFFERED_WORD];
     let mut i = 0usize;
     while i < n {
-        // Skip separators.
         while i < n && CLASS[bytes[i] as usize] == SEPARATOR {
             i += 1;
         }
         let start = i;
-        let mut has_digit = false;
+        let (mut nl, mut dl) = (0usize, 0usize);
         while i < n {
-            let c = CLASS[bytes[i] as usize];
+            let b = bytes[i];
+            let c = CLASS[b as usize];
             if c == SEPARATOR {
                 break;
             }
-            has_digit |= c == DIGIT;
+            if nl < BUFFERED_WORD {
+                norm[nl] = b.to_ascii_uppercase();
+                digits[dl] = b;
+            }
+            nl += usize::from(c >= DIGIT);
+            dl += usize::from(c == DIGIT);
             i += 1;
         }
-        if !has_digit {
+        if dl == 0 {
             continue;
         }
-        let word = &bytes[start..i];
-        if word.len() > BUFFERED_WORD {
-            let (norm, digits) = stream_word(word);
+        if nl > BUFFERED_WORD {
+            let (norm, digits) = stream_word(&bytes[start..i]);
             emit_word(&text[start..i], norm, digits, &mut emit);
             continue;
-        }
-        let mut norm = [0u8; BUFFERED_WORD];
-        let mut digits = [0u8; BUFFERED_WORD];
-        let (mut nl, mut dl) = (0usize, 0usize);
-        for &b in word {
-            match CLASS[b as usize] {
-                DIGIT => {
-                    norm[nl] = b;
-                    nl += 1;
-                    digits[dl] = b;
-                    dl += 1;
-                }
-                LETTER => {
-                    norm[nl] = b.to_ascii_uppercase();
-                    nl += 1;
-                }
-                _ => {}
-            }
         }
         if nl as u64 >= MIN_TOKEN_LEN {
             let digits_token =
@@ -269,6 +254,10 @@ mod tests {
             "1 22 333 4444 55555 a1b2c3d4",
             "",
             "---1234---",
+            "no digits at all here",
+            "A1234567890123456789012345678901234567890123456789012345678901234 x",
+            "A123456789012345678901234567890123456789012345678901234567890123 x",
+            "A12345678901234567890123456789012345678901234567890123456789012-- x",
         ] {
             let mut fast = Vec::new();
             ascii_tokens(text, |w, t, d| fast.push((w, t, d)));
