@@ -535,7 +535,7 @@ impl<'a> AccountRun<'a> {
             if local.is_empty() {
                 continue;
             }
-            local.sort_by_key(|e| (e.book, e.relation as u8));
+            local.sort_unstable_by_key(|e| (e.book, e.relation as u8));
             // Merge the same pair found through several indexes (the lowest relation first).
             local.dedup_by(|e, kept| {
                 let same = e.book == kept.book;
@@ -547,7 +547,7 @@ impl<'a> AccountRun<'a> {
             for e in &mut local {
                 e.score = score(e);
             }
-            local.sort_by_key(|e| (-e.score, e.book));
+            local.sort_unstable_by_key(|e| (-e.score, e.book));
             local.truncate(MAX_EDGES_PER_LINE);
             for e in local.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
