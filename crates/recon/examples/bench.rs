@@ -52,6 +52,7 @@ fn main() {
         let took = t1.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu1;
         let hwm_reconcile = memory("VmHWM");
+        let rss_result = memory("VmRSS");
         // Serialization is where the reasons are rendered as words (they are stored compactly):
         // time it apart, into a sink, or into a file with `--json FILE`.
         let t2 = Instant::now();
@@ -82,7 +83,7 @@ fn main() {
         if verbose {
             println!("    serialize to JSON: {serialized:.3} s");
             println!(
-                "    memory: inputs+truth {rss_inputs}, peak through reconcile {hwm_reconcile}, peak through measurement {}",
+                "    memory: inputs+truth {rss_inputs}, peak through reconcile {hwm_reconcile}, with the result {rss_result}, peak through measurement {}",
                 memory("VmHWM")
             );
         }

@@ -57,7 +57,7 @@ fn main() {
         .matches
         .iter()
         .map(|m| {
-            let (mut bank, mut books) = (m.bank.clone(), m.books.clone());
+            let (mut bank, mut books) = (m.bank.to_vec(), m.books.to_vec());
             bank.sort();
             books.sort();
             TruthGroup { bank, books }

@@ -29,6 +29,7 @@ use crate::assignment::{Candidate, assign};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
+use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
@@ -115,10 +116,48 @@ struct BookFacts {
 
 /// A decided group, in account-local indices.
 struct Group {
-    banks: Vec<u32>,
-    books: Vec<u32>,
+    banks: Members,
+    books: Members,
     outcome: Outcome,
     reason: Reason,
+}
+
+/// Account-local indices of a group's lines or postings: up to two inline (almost every
+/// group), more on the heap; a `Vec` per side cost two allocations per decision.
+#[derive(Clone)]
+enum Members {
+    Inline { len: u8, items: [u32; 2] },
+    Heap(Box<[u32]>),
+}
+
+impl From<&[u32]> for Members {
+    fn from(ids: &[u32]) -> Self {
+        match *ids {
+            [] => Self::Inline {
+                len: 0,
+                items: [0; 2],
+            },
+            [a] => Self::Inline {
+                len: 1,
+                items: [a, 0],
+            },
+            [a, b] => Self::Inline {
+                len: 2,
+                items: [a, b],
+            },
+            _ => Self::Heap(ids.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for Members {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        match self {
+            Self::Inline { len, items } => &items[..usize::from(*len)],
+            Self::Heap(ids) => ids,
+        }
+    }
 }
 
 enum Outcome {
@@ -197,8 +236,8 @@ pub fn reconcile(
     for line in unmapped_lines {
         exceptions.push(Exception {
             kind: ExceptionKind::MissingInBooks,
-            bank: vec![line.id.clone()],
-            books: Vec::new(),
+            bank: Ids::one(line.id.as_str()),
+            books: Ids::new(),
             currency: line.currency.clone(),
             difference: line.amount,
             reason: format!(
@@ -439,15 +478,15 @@ impl<'a> AccountRun<'a> {
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
         for g in groups {
-            let bank: Vec<String> = g
+            let bank: Ids = g
                 .banks
                 .iter()
-                .map(|&i| lines[i as usize].id.clone())
+                .map(|&i| lines[i as usize].id.as_str())
                 .collect();
-            let books: Vec<String> = g
+            let books: Ids = g
                 .books
                 .iter()
-                .map(|&i| entries[i as usize].id.clone())
+                .map(|&i| entries[i as usize].id.as_str())
                 .collect();
             match g.outcome {
                 Outcome::Matched {
@@ -496,7 +535,7 @@ impl<'a> AccountRun<'a> {
             if local.is_empty() {
                 continue;
             }
-            local.sort_by_key(|e| (e.book, e.relation as u8));
+            local.sort_unstable_by_key(|e| (e.book, e.relation as u8));
             // Merge the same pair found through several indexes (the lowest relation first).
             local.dedup_by(|e, kept| {
                 let same = e.book == kept.book;
@@ -508,7 +547,7 @@ impl<'a> AccountRun<'a> {
             for e in &mut local {
                 e.score = score(e);
             }
-            local.sort_by_key(|e| (-e.score, e.book));
+            local.sort_unstable_by_key(|e| (-e.score, e.book));
             local.truncate(MAX_EDGES_PER_LINE);
             for e in local.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
@@ -737,8 +776,8 @@ impl<'a> AccountRun<'a> {
         };
         let reason = Reason::pair(self.pair_reason(&e, tail));
         self.groups.push(Group {
-            banks: vec![e.bank],
-            books: vec![e.book],
+            banks: Members::from(&[e.bank][..]),
+            books: Members::from(&[e.book][..]),
             outcome: Outcome::Matched {
                 kind: MatchKind::OneToOne,
                 status: if auto {
@@ -864,8 +903,8 @@ impl<'a> AccountRun<'a> {
                     };
                     let reason = Reason::pair(self.pair_reason(&p, tail));
                     self.groups.push(Group {
-                        banks: vec![p.bank],
-                        books: vec![p.book, fee.book],
+                        banks: Members::from(&[p.bank][..]),
+                        books: Members::from(&[p.book, fee.book][..]),
                         outcome: Outcome::Matched {
                             kind: MatchKind::FeeSplit,
                             status: if auto {
@@ -885,8 +924,8 @@ impl<'a> AccountRun<'a> {
                 None => {
                     let reason = Reason::pair(self.pair_reason(&p, Tail::FeeNotBooked));
                     self.groups.push(Group {
-                        banks: vec![p.bank],
-                        books: vec![p.book],
+                        banks: Members::from(&[p.bank][..]),
+                        books: Members::from(&[p.book][..]),
                         outcome: Outcome::Break {
                             kind: ExceptionKind::UnbookedFee,
                             difference: line.fee.abs(),
@@ -968,7 +1007,7 @@ impl<'a> AccountRun<'a> {
             let original = self.groups[gi].books[0];
             let bank = self.groups[gi].banks[0];
             let line = self.lines[bank as usize];
-            let mut books = self.groups[gi].books.clone();
+            let mut books: Vec<u32> = self.groups[gi].books.to_vec();
             for &d in &dups {
                 self.book_taken[d as usize] = true;
                 books.push(d);
@@ -989,8 +1028,8 @@ impl<'a> AccountRun<'a> {
             );
             let _ = write!(reason, "; earlier decision: {}", self.groups[gi].reason);
             self.groups[gi] = Group {
-                banks: vec![bank],
-                books,
+                banks: Members::from(&[bank][..]),
+                books: Members::from(&books[..]),
                 outcome: Outcome::Break {
                     kind: ExceptionKind::DuplicatePosting,
                     difference: line.amount - booked,
@@ -1258,8 +1297,8 @@ impl<'a> AccountRun<'a> {
                         line.fee
                     );
                     self.groups.push(Group {
-                        banks: vec![b as u32],
-                        books,
+                        banks: Members::from(&[b as u32][..]),
+                        books: Members::from(&books[..]),
                         outcome: Outcome::Break {
                             kind: ExceptionKind::UnbookedFee,
                             difference: line.fee.abs(),
@@ -1279,8 +1318,8 @@ impl<'a> AccountRun<'a> {
             });
         }
         self.groups.push(Group {
-            banks: vec![b as u32],
-            books,
+            banks: Members::from(&[b as u32][..]),
+            books: Members::from(&books[..]),
             outcome: Outcome::Matched {
                 kind: MatchKind::OneToMany,
                 status: if auto {
@@ -1411,8 +1450,8 @@ impl<'a> AccountRun<'a> {
             });
         }
         self.groups.push(Group {
-            banks,
-            books: vec![k as u32],
+            banks: Members::from(&banks[..]),
+            books: Members::from(&[k as u32][..]),
             outcome: Outcome::Matched {
                 kind: MatchKind::ManyToOne,
                 status: if auto {
@@ -1471,8 +1510,8 @@ impl<'a> AccountRun<'a> {
         let difference = line.amount - entry.amount;
         let reason = Reason::pair(self.pair_reason(&e, Tail::Mismatch { typo: !e.reference }));
         self.groups.push(Group {
-            banks: vec![e.bank],
-            books: vec![e.book],
+            banks: Members::from(&[e.bank][..]),
+            books: Members::from(&[e.book][..]),
             outcome: Outcome::Break {
                 kind: ExceptionKind::AmountMismatch,
                 difference,
@@ -1503,8 +1542,8 @@ impl<'a> AccountRun<'a> {
                 }
             );
             self.groups.push(Group {
-                banks: vec![b as u32],
-                books: Vec::new(),
+                banks: Members::from(&[b as u32][..]),
+                books: Members::from(&[][..]),
                 outcome: Outcome::Break {
                     kind: ExceptionKind::MissingInBooks,
                     difference: line.amount,
@@ -1544,8 +1583,8 @@ impl<'a> AccountRun<'a> {
                 entry.id, entry.amount, self.currency, entry.txn_date
             );
             self.groups.push(Group {
-                banks: Vec::new(),
-                books: vec![k as u32],
+                banks: Members::from(&[][..]),
+                books: Members::from(&[k as u32][..]),
                 outcome: Outcome::Break {
                     kind: ExceptionKind::MissingInBank,
                     difference: -entry.amount,

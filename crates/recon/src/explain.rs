@@ -7,10 +7,11 @@ use rust_decimal::Decimal;
 use crate::counterparty::NameAgreement;
 use crate::input::{BankLine, BookEntry};
 use crate::reason::ReferenceHit;
-use crate::reference::{for_each_token, push_tokens, write_token};
+use crate::reference::{for_each_token, write_token};
 
 /// The token a bank line and a posting share ("INV1042"), and where each has it, if any.
-/// Works on token hashes; only the winning token is spelled out.
+/// Works on token hashes; only the winning token is spelled out. Every field is scanned once,
+/// into buffers on the stack (this runs for most decided pairs).
 pub fn reference_hit(bank: &BankLine, book: &BookEntry) -> Option<ReferenceHit> {
     let bank_fields = [bank.payment_reference.as_str(), bank.id.as_str()];
     let book_fields = [
@@ -19,26 +20,43 @@ pub fn reference_hit(bank: &BankLine, book: &BookEntry) -> Option<ReferenceHit> 
         book.private_note.as_str(),
         book.memo.as_str(),
     ];
-    let mut book_tokens: [Vec<u64>; 4] = Default::default();
+    let mut book_tokens: [SmallBuf<u64>; 4] = Default::default();
     for (tokens, text) in book_tokens.iter_mut().zip(book_fields) {
-        push_tokens(text, tokens);
+        for_each_token(text, |_, token, digits| {
+            tokens.push(token);
+            if let Some(d) = digits {
+                tokens.push(d);
+            }
+        });
+    }
+    if book_tokens.iter().all(SmallBuf::is_empty) {
+        return None;
     }
     for (bank_field, bank_text) in bank_fields.into_iter().enumerate() {
+        let mut bank_tokens: SmallBuf<(&str, u64, Option<u64>)> = SmallBuf::default();
+        for_each_token(bank_text, |word, token, digits| {
+            bank_tokens.push((word, token, digits));
+        });
+        if bank_tokens.is_empty() {
+            continue;
+        }
         for (book_field, book_tokens) in book_tokens.iter().enumerate() {
+            let book_tokens = book_tokens.as_slice();
             if book_tokens.is_empty() {
                 continue;
             }
-            let mut hit: Option<(&str, bool)> = None;
-            for_each_token(bank_text, |word, token, digits| {
-                if hit.is_some() {
-                    return;
-                }
-                if book_tokens.contains(&token) {
-                    hit = Some((word, false));
-                } else if digits.is_some_and(|d| book_tokens.contains(&d)) {
-                    hit = Some((word, true));
-                }
-            });
+            let hit = bank_tokens
+                .as_slice()
+                .iter()
+                .find_map(|&(word, token, digits)| {
+                    if book_tokens.contains(&token) {
+                        Some((word, false))
+                    } else if digits.is_some_and(|d| book_tokens.contains(&d)) {
+                        Some((word, true))
+                    } else {
+                        None
+                    }
+                });
             if let Some((word, digits_only)) = hit {
                 let mut token = String::with_capacity(word.len());
                 write_token(word, digits_only, &mut token);
@@ -51,6 +69,49 @@ pub fn reference_hit(bank: &BankLine, book: &BookEntry) -> Option<ReferenceHit> 
         }
     }
     None
+}
+
+/// A few items inline, spilling to the heap past that (long memos).
+struct SmallBuf<T: Copy + Default> {
+    inline: [T; 8],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T: Copy + Default> Default for SmallBuf<T> {
+    fn default() -> Self {
+        Self {
+            inline: [T::default(); 8],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy + Default> SmallBuf<T> {
+    fn push(&mut self, item: T) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = item;
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.inline);
+            }
+            self.spill.push(item);
+        }
+    }
+
+    fn as_slice(&self) -> &[T] {
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// Appends `d` exactly as its `Display` would (sign, digits, scale kept), without the

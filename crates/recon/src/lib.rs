@@ -61,6 +61,7 @@ mod engine;
 mod error;
 mod explain;
 mod fasthash;
+mod ids;
 mod input;
 mod output;
 mod reason;
@@ -72,6 +73,7 @@ pub mod scenario;
 
 pub use engine::reconcile;
 pub use error::InputError;
+pub use ids::Ids;
 pub use input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 pub use output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,

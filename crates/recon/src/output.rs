@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::Ids;
 use crate::reason::Reason;
 
 /// The full result of one reconciliation run.
@@ -43,8 +44,8 @@ pub enum MatchStatus {
 /// Bank lines and postings the engine believes record the same movement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Match {
-    pub bank: Vec<String>,
-    pub books: Vec<String>,
+    pub bank: Ids,
+    pub books: Ids,
     pub kind: MatchKind,
     pub status: MatchStatus,
     /// 0..1; rounded to two decimals.
@@ -95,8 +96,8 @@ impl ExceptionKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exception {
     pub kind: ExceptionKind,
-    pub bank: Vec<String>,
-    pub books: Vec<String>,
+    pub bank: Ids,
+    pub books: Ids,
     pub currency: String,
     /// Bank total minus books total, except for `unbooked_fee`, where it is the fee itself
     /// (positive), as the contract asks.

@@ -10,7 +10,7 @@
 //! Tokens are hashed while the text is scanned, a byte at a time: no string is built, so
 //! preparing a million lines allocates nothing per line.
 
-use crate::fasthash::StreamHash;
+use crate::fasthash::{StreamHash, fx_hash_bytes};
 
 const MIN_TOKEN_LEN: u64 = 4;
 
@@ -25,22 +25,137 @@ pub fn push_tokens(text: &str, out: &mut Vec<u64>) {
 }
 
 /// Calls `emit(word, token_hash, digits_hash)` for every token of `text`, in order.
-pub fn for_each_token<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64>)) {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return;
+pub fn for_each_token<'t>(text: &'t str, emit: impl FnMut(&'t str, u64, Option<u64>)) {
+    if text.is_ascii() {
+        ascii_tokens(text, emit);
+    } else if text.bytes().any(|b| b.is_ascii_digit()) {
+        unicode_tokens(text, emit);
     }
+}
+
+/// Byte classes for ASCII text: what the Unicode path decides per `char`, as a table.
+const OTHER: u8 = 0;
+const SEPARATOR: u8 = 1;
+const DIGIT: u8 = 2;
+const LETTER: u8 = 3;
+const CLASS: [u8; 128] = {
+    let mut t = [OTHER; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if matches!(
+            c,
+            b'\t'
+                | b'\n'
+                | 0x0b
+                | 0x0c
+                | b'\r'
+                | b' '
+                | b','
+                | b';'
+                | b':'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'"'
+                | b'\''
+        ) {
+            SEPARATOR
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Longest word normalized in a stack buffer; longer ones (rare) are hashed as they stream.
+const BUFFERED_WORD: usize = 64;
+
+/// The ASCII path, one pass: words are found by a table look-up per byte and normalized into
+/// small stack buffers as they are scanned (branch-free: every byte is written, only letters
+/// and digits advance); a word without a digit is dropped unhashed, a token is hashed a word
+/// (8 bytes) at a time.
+fn ascii_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64>)) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut norm = [0u8; BUFFERED_WORD];
+    let mut digits = [0u8; BUFFERED_WORD];
+    let mut i = 0usize;
+    while i < n {
+        while i < n && CLASS[bytes[i] as usize] == SEPARATOR {
+            i += 1;
+        }
+        let start = i;
+        let (mut nl, mut dl) = (0usize, 0usize);
+        while i < n {
+            let b = bytes[i];
+            let c = CLASS[b as usize];
+            if c == SEPARATOR {
+                break;
+            }
+            if nl < BUFFERED_WORD {
+                norm[nl] = b.to_ascii_uppercase();
+                digits[dl] = b;
+            }
+            nl += usize::from(c >= DIGIT);
+            dl += usize::from(c == DIGIT);
+            i += 1;
+        }
+        if dl == 0 {
+            continue;
+        }
+        if nl > BUFFERED_WORD {
+            let (norm, digits) = stream_word(&bytes[start..i]);
+            emit_word(&text[start..i], norm, digits, &mut emit);
+            continue;
+        }
+        if nl as u64 >= MIN_TOKEN_LEN {
+            let digits_token =
+                (dl as u64 >= MIN_TOKEN_LEN && dl != nl).then(|| fx_hash_bytes(&digits[..dl]));
+            emit(&text[start..i], fx_hash_bytes(&norm[..nl]), digits_token);
+        }
+    }
+}
+
+/// Hashes of a long ASCII word's token and digits, streamed.
+fn stream_word(word: &[u8]) -> (StreamHash, StreamHash) {
+    let mut norm = StreamHash::new();
+    let mut digits = StreamHash::new();
+    for &b in word {
+        if b.is_ascii_alphanumeric() {
+            norm.push(b.to_ascii_uppercase());
+            if b.is_ascii_digit() {
+                digits.push(b);
+            }
+        }
+    }
+    (norm, digits)
+}
+
+fn emit_word<'t>(
+    word: &'t str,
+    norm: StreamHash,
+    digits: StreamHash,
+    emit: &mut impl FnMut(&'t str, u64, Option<u64>),
+) {
+    if norm.len() >= MIN_TOKEN_LEN && !digits.is_empty() {
+        let digits_token =
+            (digits.len() >= MIN_TOKEN_LEN && digits.len() != norm.len()).then(|| digits.finish());
+        emit(word, norm.finish(), digits_token);
+    }
+}
+
+/// Text with non-ASCII characters: separators include Unicode whitespace.
+fn unicode_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64>)) {
     let mut norm = StreamHash::new();
     let mut digits = StreamHash::new();
     let mut start = 0usize;
-    let mut flush = |end: usize, norm: &mut StreamHash, digits: &mut StreamHash, start: usize| {
-        if norm.len() >= MIN_TOKEN_LEN && !digits.is_empty() {
-            let digits_token = (digits.len() >= MIN_TOKEN_LEN && digits.len() != norm.len())
-                .then(|| digits.finish());
-            emit(&text[start..end], norm.finish(), digits_token);
-        }
-        *norm = StreamHash::new();
-        *digits = StreamHash::new();
-    };
     for (i, ch) in text.char_indices() {
         if ch.is_ascii_alphanumeric() {
             let b = ch as u8;
@@ -49,11 +164,13 @@ pub fn for_each_token<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Opti
                 digits.push(b);
             }
         } else if is_separator(ch) {
-            flush(i, &mut norm, &mut digits, start);
+            emit_word(&text[start..i], norm, digits, &mut emit);
+            norm = StreamHash::new();
+            digits = StreamHash::new();
             start = i + ch.len_utf8();
         }
     }
-    flush(text.len(), &mut norm, &mut digits, start);
+    emit_word(&text[start..], norm, digits, &mut emit);
 }
 
 fn is_separator(c: char) -> bool {
@@ -90,7 +207,6 @@ pub fn tokens(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fasthash::fx_hash_bytes;
 
     #[test]
     fn separators_and_case_are_ignored() {
@@ -126,5 +242,28 @@ mod tests {
             tokens("INV\u{a0}1042 ünï-7777"),
             vec!["1042", "N7777", "7777"]
         );
+    }
+
+    #[test]
+    fn ascii_path_agrees_with_unicode_path() {
+        for text in [
+            "inv-1042",
+            "Paid INV 1042, ref (TRANSFER-900000002); x:12345 'ab12cd' [7777]",
+            "a\tb1234\x0b5678\x0cz99999\rq 12/2024/77",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1234-56",
+            "1 22 333 4444 55555 a1b2c3d4",
+            "",
+            "---1234---",
+            "no digits at all here",
+            "A1234567890123456789012345678901234567890123456789012345678901234 x",
+            "A123456789012345678901234567890123456789012345678901234567890123 x",
+            "A12345678901234567890123456789012345678901234567890123456789012-- x",
+        ] {
+            let mut fast = Vec::new();
+            ascii_tokens(text, |w, t, d| fast.push((w, t, d)));
+            let mut slow = Vec::new();
+            unicode_tokens(text, |w, t, d| slow.push((w, t, d)));
+            assert_eq!(fast, slow, "{text:?}");
+        }
     }
 }

@@ -54,7 +54,7 @@ proptest! {
         let s = scenario(seed, movements);
         let r = reconcile(&s.bank, &s.books, &s.mapping, &s.options);
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        let mut count = |id: &String, side: &str| *seen.entry(format!("{side}/{id}")).or_default() += 1;
+        let mut count = |id: &str, side: &str| *seen.entry(format!("{side}/{id}")).or_default() += 1;
         for m in &r.matches {
             prop_assert!(!m.bank.is_empty() && !m.books.is_empty());
             m.bank.iter().for_each(|id| count(id, "bank"));
@@ -82,8 +82,8 @@ proptest! {
         let bank: BTreeMap<&str, _> = s.bank.iter().map(|l| (l.id.as_str(), l.amount)).collect();
         let books: BTreeMap<&str, _> = s.books.iter().map(|e| (e.id.as_str(), e.amount)).collect();
         for m in &r.matches {
-            let b: rust_decimal::Decimal = m.bank.iter().map(|id| bank[id.as_str()]).sum();
-            let k: rust_decimal::Decimal = m.books.iter().map(|id| books[id.as_str()]).sum();
+            let b: rust_decimal::Decimal = m.bank.iter().map(|id| bank[id]).sum();
+            let k: rust_decimal::Decimal = m.books.iter().map(|id| books[id]).sum();
             prop_assert_eq!(b, k, "match {:?} does not balance", m);
         }
     }

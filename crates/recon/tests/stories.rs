@@ -163,7 +163,7 @@ fn identical_subscriptions_are_assigned_by_vendor_not_first_come() {
     let r = run(&bank, &books);
     assert_eq!(r.matches.len(), 2);
     for m in &r.matches {
-        let pair = (m.bank[0].as_str(), m.books[0].as_str());
+        let pair = (&m.bank[0], &m.books[0]);
         assert!(
             matches!(pair, ("CARD-1", "Purchase:2") | ("CARD-2", "Purchase:1")),
             "{m:?}"
