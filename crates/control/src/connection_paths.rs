@@ -3,7 +3,7 @@
 
 use crate::audit::{self, Actor, Change};
 use crate::connection_path::{ConnectionPath, PathKind, TestStatus};
-use crate::db::{Db, Tx, on_pool, on_tx};
+use crate::db::{Db, on_pool, on_tx};
 use crate::error::{ControlError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -107,7 +107,7 @@ pub async fn update(
         .unwrap_or_else(|| ConnectionPath::empty(kind));
     let mut tx = db.begin().await?;
     if let Some(owner) = change.owner_user_id {
-        require_member(&mut tx, owner, organization_id).await?;
+        crate::members::require_active_member(&mut tx, owner, organization_id).await?;
     }
     const UPSERT: &str = "INSERT INTO connection_paths \
         (organization_id, path, owner_user_id, set_up_on, authorized_on, renews_on, test_status, notes, updated_at) \
@@ -169,20 +169,4 @@ fn record_json(p: &ConnectionPath) -> serde_json::Value {
         "test_status": p.test_status,
         "notes": p.notes,
     })
-}
-
-async fn require_member(tx: &mut Tx, user_id: i64, organization_id: i64) -> Result<()> {
-    const Q: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-        WHERE m.user_id = $1 AND m.organization_id = $2 AND m.active AND u.active";
-    let n = on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q)
-        .bind(user_id)
-        .bind(organization_id)
-        .fetch_one(conn)
-        .await)?;
-    if n == 0 {
-        return Err(ControlError::Invalid(
-            "the owner must be an active member of this organization".into(),
-        ));
-    }
-    Ok(())
 }

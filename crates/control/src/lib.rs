@@ -6,17 +6,34 @@
 
 pub mod connection_path;
 pub mod email;
+pub mod exception_status;
+pub mod lifecycle;
 pub mod people;
 pub mod role;
+pub mod telemetry;
 
 #[cfg(feature = "storage")]
 pub mod audit;
 #[cfg(feature = "storage")]
+pub mod catalog;
+#[cfg(feature = "storage")]
+pub mod connect;
+#[cfg(feature = "storage")]
 pub mod connection_paths;
+#[cfg(feature = "storage")]
+pub mod connections;
+#[cfg(feature = "storage")]
+pub mod convert;
 #[cfg(feature = "storage")]
 pub mod db;
 #[cfg(feature = "storage")]
 mod error;
+#[cfg(feature = "storage")]
+pub mod findings;
+#[cfg(feature = "storage")]
+pub mod lines;
+#[cfg(feature = "storage")]
+pub mod mappings;
 #[cfg(feature = "storage")]
 pub mod members;
 #[cfg(feature = "storage")]
@@ -24,11 +41,19 @@ pub mod organizations;
 #[cfg(feature = "storage")]
 pub mod password;
 #[cfg(feature = "storage")]
+pub mod results;
+#[cfg(feature = "storage")]
+pub mod runs;
+#[cfg(feature = "storage")]
 pub mod secrets;
 #[cfg(feature = "storage")]
 pub mod sessions;
 #[cfg(feature = "storage")]
+pub mod settings;
+#[cfg(feature = "storage")]
 pub mod setup;
+#[cfg(feature = "storage")]
+pub mod sync;
 #[cfg(feature = "storage")]
 pub mod testing;
 #[cfg(feature = "storage")]

@@ -405,3 +405,24 @@ pub(crate) async fn provision_in(
         created_organization,
     })
 }
+
+/// Refuses `user_id` unless it is an active member (and active user) of the organization.
+pub(crate) async fn require_active_member(
+    tx: &mut Tx,
+    user_id: i64,
+    organization_id: i64,
+) -> Result<()> {
+    const Q: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+        WHERE m.user_id = $1 AND m.organization_id = $2 AND m.active AND u.active";
+    let n = on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(Q)
+        .bind(user_id)
+        .bind(organization_id)
+        .fetch_one(conn)
+        .await)?;
+    if n == 0 {
+        return Err(ControlError::Invalid(
+            "the person named must be an active member of this organization".into(),
+        ));
+    }
+    Ok(())
+}

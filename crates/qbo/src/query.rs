@@ -246,12 +246,24 @@ impl Company {
     /// API errors, or a page that is not a query response.
     pub async fn query_all(&self, select: &Select) -> Result<QueryResponse, QboError> {
         let mut out = QueryResponse::default();
+        self.query_pages(select, &mut out, &mut |_| {}).await?;
+        Ok(out)
+    }
+
+    /// As [`Company::query_all`], into `out`, handing every raw page body to `keep`.
+    async fn query_pages(
+        &self,
+        select: &Select,
+        out: &mut QueryResponse,
+        keep: &mut (dyn FnMut(String) + Send),
+    ) -> Result<(), QboError> {
         let mut start = 1;
         loop {
             let (text, tid) = self.query_text(&select.page(start, MAX_RESULTS)).await?;
-            let n = absorb_page(&text, select.entity(), &mut out).map_err(decode("query", &tid))?;
+            let n = absorb_page(&text, select.entity(), out).map_err(decode("query", &tid))?;
+            keep(text);
             if n < MAX_RESULTS {
-                return Ok(out);
+                return Ok(());
             }
             start += MAX_RESULTS;
         }
@@ -267,7 +279,20 @@ impl Company {
         &self,
         since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<QueryResponse, QboError> {
+        Ok(self.bank_transactions_raw(since).await?.0)
+    }
+
+    /// As [`Company::bank_transactions`], also returning every page body exactly as QBO sent
+    /// it (to keep as the raw payload).
+    ///
+    /// # Errors
+    /// As [`Company::query_all`].
+    pub async fn bank_transactions_raw(
+        &self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(QueryResponse, Vec<String>), QboError> {
         let mut out = QueryResponse::default();
+        let mut pages = Vec::new();
         for entity in Entity::BANK_TRANSACTIONS {
             let mut select = Select::from(entity);
             if let Some(since) = since {
@@ -277,10 +302,10 @@ impl Company {
                     &since.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
                 );
             }
-            let mut part = self.query_all(&select).await?;
-            out.append(&mut part);
+            self.query_pages(&select, &mut out, &mut |p| pages.push(p))
+                .await?;
         }
-        Ok(out)
+        Ok((out, pages))
     }
 
     /// All accounts; `include_inactive` also returns the deactivated ones (a mapped Wise

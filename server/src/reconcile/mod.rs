@@ -6,7 +6,7 @@
 //! no partial output. `--output` is written to a temporary file in the same directory and
 //! renamed into place.
 
-pub mod convert;
+pub use control::convert;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;

@@ -528,6 +528,11 @@ impl EmulatorState {
         });
     }
 
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
     #[must_use]
     pub fn requests(&self) -> RequestCounts {
         *lock(&self.shared.counts)
