@@ -35,6 +35,16 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("members_role", Access::Member(Role::Owner)),
     ("members_active", Access::Member(Role::Owner)),
     ("organization_create", Access::Member(Role::Owner)),
+    ("sync_overview", Access::Member(Role::Viewer)),
+    ("run_status", Access::Member(Role::Viewer)),
+    ("sync_now", Access::Member(Role::Bookkeeper)),
+    ("wise_connect", Access::Member(Role::Owner)),
+    ("connection_disconnect", Access::Member(Role::Owner)),
+    ("mapping_propose", Access::Member(Role::Owner)),
+    ("mapping_test", Access::Member(Role::Owner)),
+    ("mapping_apply", Access::Member(Role::Owner)),
+    ("mapping_reject", Access::Member(Role::Owner)),
+    ("owners_update", Access::Member(Role::Owner)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

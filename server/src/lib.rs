@@ -4,6 +4,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod connect_qbo;
+pub mod demo_org;
+pub mod jobs;
 pub mod logging;
 pub mod reconcile;
 pub mod web;

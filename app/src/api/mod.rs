@@ -6,8 +6,10 @@ pub mod audit;
 pub mod auth;
 pub mod connections;
 pub mod members;
+pub mod sync;
 
 pub use audit::*;
 pub use auth::*;
 pub use connections::*;
 pub use members::*;
+pub use sync::*;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod connections;
 pub mod home;
 pub mod login;
+pub mod mapping;
 pub mod not_found;
 pub mod screens;
 pub mod settings;

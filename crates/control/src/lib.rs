@@ -7,6 +7,7 @@
 pub mod connection_path;
 pub mod email;
 pub mod exception_status;
+pub mod feed_stall;
 pub mod lifecycle;
 pub mod people;
 pub mod role;
@@ -30,6 +31,8 @@ pub mod db;
 mod error;
 #[cfg(feature = "storage")]
 pub mod findings;
+#[cfg(feature = "storage")]
+pub mod jobs;
 #[cfg(feature = "storage")]
 pub mod lines;
 #[cfg(feature = "storage")]

@@ -441,3 +441,58 @@ async fn one_worker_wins_a_run_and_a_dead_worker_is_retried() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_feed_that_stops_posting_is_detected() {
+    for backend in testing::backends() {
+        let w = world(testing::fresh(backend).await).await;
+        w.connect_both().await;
+        w.map_and_apply().await;
+        assert_eq!(w.sync().await.status, RunStatus::Succeeded);
+        let accounts = mappings::active(&w.db, w.org)
+            .await
+            .unwrap()
+            .unwrap()
+            .accounts;
+        // Every line of the window was posted (but one card line): no stall at the window end.
+        let end = d(TO);
+        let stalls = lines::feed_stalls(&w.db, w.org, &accounts, end, 3)
+            .await
+            .unwrap();
+        assert!(stalls.is_empty(), "{stalls:?}");
+        // The books stop at TO while the bank goes on: the next sync brings newer bank lines.
+        let later = runs::enqueue(
+            &w.db,
+            NewRun {
+                organization_id: w.org,
+                purpose: Purpose::Sync,
+                trigger: Trigger::Manual,
+                mapping_id: None,
+                window_from: d(FROM),
+                window_to: d("2024-08-31"),
+                requested_by: None,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        control::sync::drain(&w.ctx).await.unwrap();
+        assert_eq!(
+            runs::get(&w.db, w.org, later.run().id)
+                .await
+                .unwrap()
+                .status,
+            RunStatus::Succeeded
+        );
+        let stalls = lines::feed_stalls(&w.db, w.org, &accounts, d("2024-09-01"), 3)
+            .await
+            .unwrap();
+        assert_eq!(stalls.len(), 2, "{stalls:?}");
+        assert!(stalls[0].days >= 3);
+        assert!(
+            stalls[0]
+                .describe()
+                .contains("no posting on the mapped QuickBooks account after")
+        );
+    }
+}

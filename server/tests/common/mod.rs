@@ -39,6 +39,11 @@ impl TestApp {
             secret_key: server::config::SecretKey::File(
                 std::env::temp_dir().join(format!("clearline-tests/{}.key", uuid::Uuid::new_v4())),
             ),
+            qbo_app: None,
+            wise_api_url: "http://127.0.0.1:9".into(),
+            demo: false,
+            job_lease_secs: 60,
+            demo_info_file: None,
         };
         adjust(&mut settings);
         let running = web::start(&settings, web::leptos_options(&settings))
