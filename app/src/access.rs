@@ -45,6 +45,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("mapping_apply", Access::Member(Role::Owner)),
     ("mapping_reject", Access::Member(Role::Owner)),
     ("owners_update", Access::Member(Role::Owner)),
+    ("health_alerts", Access::Member(Role::Viewer)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

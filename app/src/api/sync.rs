@@ -484,3 +484,55 @@ pub async fn owners_update(
     .map_err(fail)?;
     Ok(())
 }
+
+/// What needs attention on Home besides renewals: feed stalls, an exception spike, failing
+/// connections and authorizations running out.
+#[server(endpoint = "health_alerts")]
+pub async fn health_alerts() -> Result<Vec<String>, AppError> {
+    use crate::ssr::{fail, guard::require, state::app_state};
+    let caller = require::<HealthAlerts>().await?;
+    let state = app_state()?;
+    let (db, org) = (&state.db, caller.organization_id);
+    let today = state.now().date_naive();
+    let mut alerts = Vec::new();
+    for c in control::connections::list(db, org).await.map_err(fail)? {
+        if c.status == "failing" {
+            alerts.push(format!(
+                "{} is failing: {}",
+                c.provider.label(),
+                c.last_error.clone().unwrap_or_default()
+            ));
+        }
+        if c.is_live()
+            && let Some(t) = c.expires_at
+        {
+            let days = (t.date_naive() - today).num_days();
+            if days <= 14 {
+                alerts.push(format!(
+                    "{} authorization ends on {} ({days} days): reconnect before then",
+                    c.provider.label(),
+                    t.date_naive()
+                ));
+            }
+        }
+    }
+    let settings = control::settings::get(db, org).await.map_err(fail)?;
+    if let Some(m) = control::mappings::active(db, org).await.map_err(fail)? {
+        for s in
+            control::lines::feed_stalls(db, org, &m.accounts, today, i64::from(settings.stall_days))
+                .await
+                .map_err(fail)?
+        {
+            alerts.push(format!("Feed stall — {}", s.describe()));
+        }
+    }
+    if let Some(r) = control::runs::last_success(db, org).await.map_err(fail)?
+        && r.stats.get("spike").and_then(|v| v.as_bool()) == Some(true)
+    {
+        alerts.push(format!(
+            "Exception spike in sync #{}: pause broad sync and switch to supervised batches until the cause is understood",
+            r.id
+        ));
+    }
+    Ok(alerts)
+}
