@@ -254,7 +254,7 @@ async fn planted_problems_are_reported_with_their_kind() {
         "{}",
         result.summary.match_rate
     );
-    // The tricky but correct bookings are matched with confidence, not left to a human.
+    // The tricky but correct bookings are planted as often (their matching is checked above).
     let fine: BTreeSet<Problem> = [
         Problem::FeeSplit,
         Problem::LatePosting,
