@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod connect_qbo;
+pub mod demo;
 pub mod demo_org;
 pub mod jobs;
 pub mod logging;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub reference_number: String,
     pub date: DateTime<Utc>,
@@ -18,7 +18,7 @@ pub struct Entry {
     pub running_balance: Decimal,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ledger {
     pub balance_id: i64,
     pub profile_id: i64,
