@@ -54,6 +54,9 @@ pub struct Settings {
     /// Writes where the demo's emulators listen, as JSON (`CLEARLINE_DEMO_INFO_FILE`), for
     /// tests that inject faults into them.
     pub demo_info_file: Option<std::path::PathBuf>,
+    /// Run the job worker in this process (`CLEARLINE_JOBS`, default on; `off` for an
+    /// instance that only serves pages while others run the jobs).
+    pub run_jobs: bool,
 }
 
 /// The deployment's Intuit app.
@@ -132,6 +135,11 @@ impl Settings {
                 .unwrap_or_else(|| "https://api.wise.com".into()),
             demo: false,
             demo_info_file: var("CLEARLINE_DEMO_INFO_FILE").map(Into::into),
+            run_jobs: match var("CLEARLINE_JOBS").as_deref() {
+                None | Some("on" | "1" | "true") => true,
+                Some("off" | "0" | "false") => false,
+                Some(other) => anyhow::bail!("CLEARLINE_JOBS={other:?}: use on or off"),
+            },
             job_lease_secs: match var("CLEARLINE_JOB_LEASE_SECS") {
                 None => 60,
                 Some(v) => v

@@ -26,7 +26,7 @@ pub const OWNER_PASSWORD: &str = "demo-owner-password";
 pub const BOOKKEEPER_EMAIL: &str = "bookkeeper@demo.clearline.test";
 pub const BOOKKEEPER_PASSWORD: &str = "demo-bookkeeper-password";
 /// The personal token the Wise emulator accepts for the demo profile.
-pub const WISE_TOKEN: &str = "demo-personal-token";
+pub const WISE_TOKEN: &str = crate::demo::DEMO_WISE_TOKEN;
 
 /// The running emulators and the demo organization.
 pub struct Demo {
@@ -35,42 +35,14 @@ pub struct Demo {
     pub anchor: NaiveDate,
 }
 
-async fn stored(db: &Db) -> anyhow::Result<Option<(i64, NaiveDate)>> {
-    const Q: &str = "SELECT organization_id, anchor FROM demo WHERE id = 1";
-    Ok(match db {
-        Db::Sqlite(p) => sqlx::query_as(Q).fetch_optional(p).await?,
-        Db::Postgres(p) => sqlx::query_as(Q).fetch_optional(p).await?,
-    })
-}
-
-async fn remember(db: &Db, organization_id: i64, anchor: NaiveDate) -> anyhow::Result<()> {
-    const Q: &str = "INSERT INTO demo (id, organization_id, anchor) VALUES (1, $1, $2)";
-    match db {
-        Db::Sqlite(p) => {
-            sqlx::query(Q)
-                .bind(organization_id)
-                .bind(anchor)
-                .execute(p)
-                .await?
-        }
-        Db::Postgres(p) => {
-            sqlx::query(Q)
-                .bind(organization_id)
-                .bind(anchor)
-                .execute(p)
-                .await?
-        }
-    };
-    Ok(())
-}
-
 /// Starts the emulators for the stored demo (or a new one anchored today).
 pub async fn start_emulators(
     db: &Db,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(DemoEmulators, Option<i64>, NaiveDate)> {
-    let existing = stored(db).await?;
-    let anchor = existing.map_or(now.date_naive(), |(_, a)| a);
+    let existing = control::demo_record::get(db).await?;
+    // The activity ends yesterday: today is still open.
+    let anchor = existing.map_or(now.date_naive() - Duration::days(1), |(_, a)| a);
     let emulators = DemoEmulators::start(anchor)
         .await
         .context("starting the built-in Wise and QuickBooks emulators")?;
@@ -261,6 +233,6 @@ async fn create(
         now,
     )
     .await?;
-    remember(db, org, anchor).await?;
+    control::demo_record::remember(db, org, anchor).await?;
     Ok(org)
 }

@@ -177,7 +177,11 @@ pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow
         std::fs::write(path, info.to_string())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let jobs = tokio::spawn(crate::jobs::run(state.sync_context(worker)));
+    let jobs = if settings.run_jobs {
+        tokio::spawn(crate::jobs::run(state.sync_context(worker)))
+    } else {
+        tokio::spawn(async {})
+    };
     let app = router(
         state,
         sessions,

@@ -28,6 +28,8 @@ pub mod convert;
 #[cfg(feature = "storage")]
 pub mod db;
 #[cfg(feature = "storage")]
+pub mod demo_record;
+#[cfg(feature = "storage")]
 mod error;
 #[cfg(feature = "storage")]
 pub mod findings;

@@ -44,6 +44,8 @@ impl TestApp {
             demo: false,
             job_lease_secs: 60,
             demo_info_file: None,
+            // Tests that need the job worker turn it on.
+            run_jobs: false,
         };
         adjust(&mut settings);
         let running = web::start(&settings, web::leptos_options(&settings))
