@@ -27,3 +27,8 @@ export async function signIn(page: Page, who: { email: string; password: string 
 
 export const demoOwner = { email: "owner@demo.clearline.test", password: "demo-owner-password" };
 export const demoBookkeeper = { email: "bookkeeper@demo.clearline.test", password: "demo-bookkeeper-password" };
+
+/// Follows a link of the side navigation.
+export async function nav(page: Page, name: string) {
+  await page.getByRole("navigation", { name: "Screens" }).getByRole("link", { name }).click();
+}
