@@ -46,6 +46,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("mapping_reject", Access::Member(Role::Owner)),
     ("owners_update", Access::Member(Role::Owner)),
     ("health_alerts", Access::Member(Role::Viewer)),
+    ("sync_settings_get", Access::Member(Role::Owner)),
+    ("sync_settings_update", Access::Member(Role::Owner)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

@@ -152,3 +152,14 @@ pub struct SyncView {
     pub can_sync: bool,
     pub today: chrono::NaiveDate,
 }
+
+/// How an organization syncs and its alert thresholds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSettingsView {
+    /// `batch` or `continuous`.
+    pub sync_mode: String,
+    pub schedule_hours: i32,
+    pub window_days: i32,
+    pub stall_days: i32,
+    pub spike_percent: i32,
+}

@@ -536,3 +536,59 @@ pub async fn health_alerts() -> Result<Vec<String>, AppError> {
     }
     Ok(alerts)
 }
+
+/// The organization's sync mode and thresholds.
+#[server(endpoint = "sync_settings_get")]
+pub async fn sync_settings_get() -> Result<crate::model::SyncSettingsView, AppError> {
+    use crate::ssr::{fail, guard::require, state::app_state};
+    let caller = require::<SyncSettingsGet>().await?;
+    let state = app_state()?;
+    let s = control::settings::get(&state.db, caller.organization_id)
+        .await
+        .map_err(fail)?;
+    Ok(crate::model::SyncSettingsView {
+        sync_mode: s.sync_mode.as_str().into(),
+        schedule_hours: s.schedule_hours,
+        window_days: s.window_days,
+        stall_days: s.stall_days,
+        spike_percent: s.spike_percent,
+    })
+}
+
+/// Sets the sync mode (supervised batch on a schedule, or near-continuous: also on verified
+/// webhooks) and the thresholds.
+#[server(endpoint = "sync_settings_update")]
+pub async fn sync_settings_update(
+    sync_mode: String,
+    schedule_hours: String,
+    window_days: String,
+    stall_days: String,
+    spike_percent: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{fail, guard::require, reject, state::app_state};
+    let caller = require::<SyncSettingsUpdate>().await?;
+    let state = app_state()?;
+    let number = |label: &str, v: &str| {
+        v.trim()
+            .parse::<i32>()
+            .map_err(|_| reject(AppError::Invalid(format!("{label} must be a whole number"))))
+    };
+    let mut s = control::settings::get(&state.db, caller.organization_id)
+        .await
+        .map_err(fail)?;
+    s.sync_mode = control::settings::SyncMode::parse(&sync_mode).map_err(fail)?;
+    s.schedule_hours = number("hours between scheduled runs", &schedule_hours)?;
+    s.window_days = number("sync window", &window_days)?;
+    s.stall_days = number("feed-stall threshold", &stall_days)?;
+    s.spike_percent = number("spike threshold", &spike_percent)?;
+    control::settings::update(
+        &state.db,
+        &caller.actor(),
+        caller.organization_id,
+        s,
+        state.now(),
+    )
+    .await
+    .map_err(fail)?;
+    Ok(())
+}

@@ -496,3 +496,109 @@ async fn a_feed_that_stops_posting_is_detected() {
         );
     }
 }
+
+#[tokio::test]
+async fn schedule_webhooks_owners_and_disconnect() {
+    use control::jobs;
+    use control::settings::{self, SyncMode};
+    use control::webhook_inbox::{self, InboxEvent, Source};
+    for backend in testing::backends() {
+        let w = world(testing::fresh(backend).await).await;
+        w.connect_both().await;
+        w.map_and_apply().await;
+        // New exceptions go to the exceptions owner.
+        let mut s = settings::get(&w.db, w.org).await.unwrap();
+        s.exceptions_owner_id = w.owner.user_id;
+        settings::update(&w.db, &w.owner, w.org, s.clone(), Utc::now())
+            .await
+            .unwrap();
+
+        // Nothing synced yet: the schedule queues a run at once, and not twice.
+        let now = Utc::now();
+        let tick = jobs::tick(&w.db, now).await.unwrap();
+        assert_eq!(tick.scheduled.len(), 1);
+        assert!(jobs::tick(&w.db, now).await.unwrap().scheduled.is_empty());
+        control::sync::drain(&w.ctx).await.unwrap();
+        assert_eq!(w.sync().await.status, RunStatus::Succeeded);
+        let owners: Vec<Option<i64>> = match &w.db {
+            Db::Sqlite(p) => sqlx::query_scalar("SELECT owner_user_id FROM exceptions")
+                .fetch_all(p)
+                .await
+                .unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar("SELECT owner_user_id FROM exceptions")
+                .fetch_all(p)
+                .await
+                .unwrap(),
+        };
+        assert!(!owners.is_empty() && owners.iter().all(|o| *o == w.owner.user_id));
+        // Not due again until the interval has passed.
+        assert!(
+            jobs::tick(&w.db, now + Duration::hours(23))
+                .await
+                .unwrap()
+                .scheduled
+                .is_empty()
+        );
+        assert_eq!(
+            jobs::tick(&w.db, now + Duration::hours(25))
+                .await
+                .unwrap()
+                .scheduled
+                .len(),
+            1
+        );
+        control::sync::drain(&w.ctx).await.unwrap();
+
+        // A verified webhook syncs only an organization in near-continuous mode.
+        let event = |key: &str| InboxEvent {
+            source: Source::Wise,
+            account_key: BUSINESS_PROFILE_ID.to_string(),
+            event_type: "balances#update".into(),
+            event_key: key.into(),
+            occurred_at: Some(Utc::now()),
+            payload: "{}".into(),
+        };
+        webhook_inbox::record(&w.db, &[event("e1")], Utc::now())
+            .await
+            .unwrap();
+        let t = jobs::tick(&w.db, Utc::now()).await.unwrap();
+        assert_eq!((t.webhooks_processed, t.from_webhooks.len()), (1, 0));
+        s.sync_mode = SyncMode::Continuous;
+        settings::update(&w.db, &w.owner, w.org, s, Utc::now())
+            .await
+            .unwrap();
+        webhook_inbox::record(&w.db, &[event("e2")], Utc::now())
+            .await
+            .unwrap();
+        let t = jobs::tick(&w.db, Utc::now()).await.unwrap();
+        assert_eq!((t.webhooks_processed, t.from_webhooks.len()), (1, 1));
+        control::sync::drain(&w.ctx).await.unwrap();
+        let run = runs::get(&w.db, w.org, t.from_webhooks[0]).await.unwrap();
+        assert_eq!(
+            (run.trigger, run.status),
+            (Trigger::Webhook, RunStatus::Succeeded)
+        );
+
+        // Disconnecting QBO revokes the grant and wipes the secret; a sync then says why.
+        let before = w.qbo.state().requests().oauth;
+        connect::disconnect(&w.ctx, &w.owner, w.org, Provider::Qbo, Utc::now())
+            .await
+            .unwrap();
+        assert!(w.qbo.state().requests().oauth > before, "revoke was called");
+        assert!(
+            connections::secret(&w.db, &w.ctx.vault, w.org, Provider::Qbo)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let run = w.sync().await;
+        assert_eq!(run.error.as_deref(), Some("QuickBooks is not connected"));
+        assert!(
+            jobs::tick(&w.db, Utc::now() + Duration::days(3))
+                .await
+                .unwrap()
+                .scheduled
+                .is_empty()
+        );
+    }
+}
