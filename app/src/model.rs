@@ -134,6 +134,8 @@ pub struct LagView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncView {
     pub qbo_configured: bool,
+    /// Wise partner OAuth is available (else: API token).
+    pub wise_oauth_configured: bool,
     pub qbo: Option<ConnectionView>,
     pub wise: Option<ConnectionView>,
     pub balances: Vec<String>,

@@ -42,6 +42,9 @@ pub struct Settings {
     /// The deployment's Intuit app (`CLEARLINE_QBO_CLIENT_ID`, `CLEARLINE_QBO_CLIENT_SECRET`,
     /// `CLEARLINE_QBO_ENVIRONMENT` = production or sandbox).
     pub qbo_app: Option<QboApp>,
+    /// Wise partner OAuth (`CLEARLINE_WISE_CLIENT_ID`, `CLEARLINE_WISE_CLIENT_SECRET`, and the
+    /// consent page `CLEARLINE_WISE_AUTHORIZE_URL`, default `https://wise.com/oauth/authorize/`).
+    pub wise_app: Option<WiseApp>,
     /// The Wise API (`CLEARLINE_WISE_API_URL`, default production; sandbox:
     /// `https://api.sandbox.transferwise.tech`).
     pub wise_api_url: String,
@@ -57,6 +60,14 @@ pub struct Settings {
     /// Run the job worker in this process (`CLEARLINE_JOBS`, default on; `off` for an
     /// instance that only serves pages while others run the jobs).
     pub run_jobs: bool,
+}
+
+/// The deployment's Wise partner registration.
+#[derive(Clone, Debug)]
+pub struct WiseApp {
+    pub client_id: String,
+    pub client_secret: qbo::oauth::Secret,
+    pub authorize_url: String,
 }
 
 /// The deployment's Intuit app.
@@ -129,6 +140,21 @@ impl Settings {
                 (None, None) => None,
                 _ => anyhow::bail!(
                     "set both CLEARLINE_QBO_CLIENT_ID and CLEARLINE_QBO_CLIENT_SECRET, or neither"
+                ),
+            },
+            wise_app: match (
+                var("CLEARLINE_WISE_CLIENT_ID"),
+                var("CLEARLINE_WISE_CLIENT_SECRET"),
+            ) {
+                (Some(client_id), Some(secret)) => Some(WiseApp {
+                    client_id,
+                    client_secret: qbo::oauth::Secret::new(secret),
+                    authorize_url: var("CLEARLINE_WISE_AUTHORIZE_URL")
+                        .unwrap_or_else(|| "https://wise.com/oauth/authorize/".into()),
+                }),
+                (None, None) => None,
+                _ => anyhow::bail!(
+                    "set both CLEARLINE_WISE_CLIENT_ID and CLEARLINE_WISE_CLIENT_SECRET, or neither"
                 ),
             },
             wise_api_url: var("CLEARLINE_WISE_API_URL")

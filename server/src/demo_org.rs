@@ -52,6 +52,7 @@ pub async fn start_emulators(
 /// The connectors pointing at the emulators; QBO's OAuth comes back to `public_url`.
 pub fn connectors(emulators: &DemoEmulators, public_url: &str) -> anyhow::Result<sync::Connectors> {
     let qbo_config = emulators.qbo.state().config().clone();
+    let wise_config = wise::emulator::EmulatorConfig::default();
     let redirect = format!("{public_url}/connect/qbo/callback")
         .parse()
         .context("CLEARLINE_PUBLIC_URL is not a URL")?;
@@ -66,6 +67,13 @@ pub fn connectors(emulators: &DemoEmulators, public_url: &str) -> anyhow::Result
                 redirect,
             ),
         )),
+        wise_oauth: Some(wise::OAuthConfig {
+            client_id: wise_config.oauth_client_id,
+            client_secret: wise_config.oauth_client_secret.into(),
+            authorize_url: format!("{}/oauth/authorize/", emulators.wise.base_url()),
+            token_url: format!("{}/oauth/token", emulators.wise.base_url()),
+            redirect_uri: format!("{public_url}/connect/wise/callback"),
+        }),
     })
 }
 

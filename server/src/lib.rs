@@ -4,7 +4,7 @@
 
 pub mod cli;
 pub mod config;
-pub mod connect_qbo;
+pub mod connect_oauth;
 pub mod demo;
 pub mod demo_org;
 pub mod jobs;

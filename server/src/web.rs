@@ -47,7 +47,7 @@ pub fn router(
     Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::webhooks::routes(state.db.clone(), hooks))
-        .merge(crate::connect_qbo::routes())
+        .merge(crate::connect_oauth::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), page_guard))
@@ -230,10 +230,21 @@ fn connectors(settings: &Settings) -> anyhow::Result<control::sync::Connectors> 
         }
         None => None,
     };
+    let wise_oauth = settings.wise_app.as_ref().map(|app| wise::OAuthConfig {
+        client_id: app.client_id.clone(),
+        client_secret: app.client_secret.expose().into(),
+        authorize_url: app.authorize_url.clone(),
+        token_url: format!(
+            "{}/oauth/token",
+            settings.wise_api_url.trim_end_matches('/')
+        ),
+        redirect_uri: format!("{}/connect/wise/callback", settings.public_url),
+    });
     Ok(control::sync::Connectors {
         wise_base_url: settings.wise_api_url.clone(),
         wise_retry: wise::RetryPolicy::default(),
         qbo,
+        wise_oauth,
     })
 }
 

@@ -212,6 +212,7 @@ pub async fn sync_overview() -> Result<SyncView, AppError> {
     let last = control::runs::last_success(db, org).await.map_err(fail)?;
     Ok(SyncView {
         qbo_configured: state.connectors.qbo.is_some(),
+        wise_oauth_configured: state.connectors.wise_oauth.is_some(),
         qbo: pick(Provider::Qbo),
         wise: pick(Provider::Wise),
         balances: control::catalog::balances(db, org)

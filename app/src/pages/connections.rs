@@ -34,8 +34,9 @@ pub fn ConnectionsPage() -> impl IntoView {
                     .into_any(),
             )
         } else {
-            q.get("connected").map(|_| {
-                view! { <p class="done" role="status" data-testid="connect-done">"QuickBooks is connected."</p> }.into_any()
+            q.get("connected").map(|p| {
+                let which = if p == "wise" { "Wise" } else { "QuickBooks" };
+                view! { <p class="done" role="status" data-testid="connect-done">{format!("{which} is connected.")}</p> }.into_any()
             })
         }
     };
@@ -104,6 +105,10 @@ fn Live(
             <section class="card" aria-label="Wise" data-testid="wise-card">
                 <h2>"Wise"</h2>
                 <p>"Not connected. Statement upload works without a connection."</p>
+                {(can_edit && view.wise_oauth_configured).then(|| view! {
+                    <p><a class="button" href="/connect/wise/start" rel="external" data-testid="wise-oauth">"Connect with Wise"</a></p>
+                    <p>"or with a personal API token (profiles outside the UK/EEA):"</p>
+                })}
                 {can_edit.then(|| view! {
                     <ActionForm action=connect_wise attr:class="stack">
                         <label for="wise-token">"Personal API token"</label>

@@ -211,6 +211,7 @@ async fn main() {
                     "http://127.0.0.1:1/cb".parse().unwrap(),
                 ),
             )),
+            wise_oauth: None,
         },
         worker: "bench".into(),
         lease: Duration::seconds(120),

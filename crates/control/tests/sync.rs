@@ -115,6 +115,13 @@ async fn world(db: Db) -> World {
                 request_timeout: std::time::Duration::from_secs(5),
             },
             qbo: Some(config),
+            wise_oauth: Some(wise::OAuthConfig {
+                client_id: "clearline".into(),
+                client_secret: "clearline-secret".into(),
+                authorize_url: format!("{}/oauth/authorize/", wise.base_url()),
+                token_url: format!("{}/oauth/token", wise.base_url()),
+                redirect_uri: "http://127.0.0.1:1/connect/wise/callback".into(),
+            }),
         },
         worker: "test-worker".into(),
         lease: Duration::seconds(30),
@@ -600,5 +607,95 @@ async fn schedule_webhooks_owners_and_disconnect() {
                 .scheduled
                 .is_empty()
         );
+    }
+}
+
+#[tokio::test]
+async fn wise_partner_oauth_connects_syncs_and_stores_rotated_tokens() {
+    use control::sync::WiseSecret;
+    for backend in testing::backends() {
+        let w = world(testing::fresh(backend).await).await;
+        w.connect_both().await;
+        w.map_and_apply().await;
+        // The consent page answers with a code (the emulated user consents at once).
+        let (url, state) = w
+            .ctx
+            .connectors
+            .wise_oauth
+            .as_ref()
+            .unwrap()
+            .authorize_url()
+            .unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = http.get(url.as_str()).send().await.unwrap();
+        let location = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+        let q: BTreeMap<String, String> = location.query_pairs().into_owned().collect();
+        assert_eq!(q["state"], state);
+        let conn = connect::wise_oauth(
+            &w.ctx,
+            &w.owner,
+            w.org,
+            &q["code"],
+            q["profileId"].parse().ok(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(conn.auth_kind, "oauth");
+        // Make the access token look expired: the client refreshes, the new pair is stored.
+        let stored = connections::secret(&w.db, &w.ctx.vault, w.org, Provider::Wise)
+            .await
+            .unwrap()
+            .unwrap();
+        let WiseSecret::OAuth {
+            access_token,
+            refresh_token,
+            ..
+        } = serde_json::from_str(&stored).unwrap()
+        else {
+            panic!("not an OAuth secret");
+        };
+        let expired = serde_json::to_string(&WiseSecret::OAuth {
+            access_token: access_token.clone(),
+            refresh_token,
+            expires_at: Some(Utc::now() - Duration::hours(1)),
+        })
+        .unwrap();
+        connections::store_secret(
+            &w.db,
+            &w.ctx.vault,
+            w.org,
+            Provider::Wise,
+            &expired,
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let refreshes = w.wise.refresh_count();
+        let run = w.sync().await;
+        assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
+        assert!(w.wise.refresh_count() > refreshes);
+        let mut rotated = false;
+        for _ in 0..50 {
+            let now = connections::secret(&w.db, &w.ctx.vault, w.org, Provider::Wise)
+                .await
+                .unwrap()
+                .unwrap();
+            if let WiseSecret::OAuth {
+                access_token: fresh,
+                ..
+            } = serde_json::from_str(&now).unwrap()
+                && fresh != access_token
+            {
+                rotated = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(rotated, "the refreshed tokens were stored");
     }
 }

@@ -40,6 +40,7 @@ impl TestApp {
                 std::env::temp_dir().join(format!("clearline-tests/{}.key", uuid::Uuid::new_v4())),
             ),
             qbo_app: None,
+            wise_app: None,
             wise_api_url: "http://127.0.0.1:9".into(),
             demo: false,
             job_lease_secs: 60,
