@@ -44,13 +44,17 @@ async fn start(db_url: &str, dir: &std::path::Path) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    // Owned at once, so a failure below still kills and reaps it.
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     let client = reqwest::Client::new();
     for _ in 0..600 {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+        if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
             && r.status() == StatusCode::OK
         {
-            return Server { child, base };
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
