@@ -67,12 +67,15 @@ impl Findings {
 }
 
 /// Reconciles every mapped currency. `accounts` maps currency → QBO account id; `periods` is
-/// the stored bank coverage per currency.
+/// the stored bank coverage per currency; `decisions` are people's verdicts on suggested
+/// matches by match key: `accepted` marks the match accepted, `rejected` breaks it up into
+/// exceptions for its lines and postings (verify-then-post: a person's "no" is kept).
 pub fn reconcile(
     lines: &[BankLine],
     books: &[BookEntry],
     accounts: &BTreeMap<String, String>,
     periods: &BTreeMap<String, (NaiveDate, NaiveDate)>,
+    decisions: &HashMap<String, String>,
 ) -> Findings {
     let mut out = Findings::default();
     for (currency, account) in accounts {
@@ -88,7 +91,8 @@ pub fn reconcile(
             options.periods.insert(currency.clone(), *p);
         }
         let mapping = recon::Mapping::new([(currency.clone(), account.clone())]);
-        let result = recon::reconcile(&bank_lines, &book, &mapping, &options);
+        let mut result = recon::reconcile(&bank_lines, &book, &mapping, &options);
+        let rejected = reject_decided(&mut result, &bank_lines, &book, currency, decisions);
         let booked: HashMap<&str, DateTime<Utc>> = bank_lines
             .iter()
             .map(|l| (l.id.as_str(), l.booked_at))
@@ -108,7 +112,7 @@ pub fn reconcile(
             .collect();
         out.bank_lines += result.summary.bank_lines;
         out.book_entries += result.summary.book_entries;
-        out.matched_bank_lines += result.summary.matched_bank_lines;
+        out.matched_bank_lines += result.summary.matched_bank_lines - rejected;
         out.suggested += result.summary.suggested_matches;
         for m in result.matches {
             let bank_ids = m.bank.to_vec();
@@ -127,15 +131,20 @@ pub fn reconcile(
                 .first()
                 .and_then(|i| created.get(i.as_str()))
                 .map_or("", |c| c.2);
+            let key = lifecycle::key(
+                currency,
+                &kind,
+                bank_ids.iter().map(String::as_str),
+                book_ids.iter().map(String::as_str),
+            );
+            let status = match decisions.get(&key).map(String::as_str) {
+                Some("accepted") => "accepted".to_string(),
+                _ => serde_plain(&m.status),
+            };
             out.matches.push(FoundMatch {
-                key: lifecycle::key(
-                    currency,
-                    &kind,
-                    bank_ids.iter().map(String::as_str),
-                    book_ids.iter().map(String::as_str),
-                ),
+                key,
                 kind,
-                status: serde_plain(&m.status),
+                status,
                 confidence: format!("{:.2}", m.confidence),
                 reason: m.reason.text().into_owned(),
                 currency: currency.clone(),
@@ -184,6 +193,62 @@ pub fn reconcile(
         }
     }
     out
+}
+
+/// Removes the matches a person rejected and reports their lines and postings as unmatched
+/// instead; returns how many bank lines that unmatched.
+fn reject_decided(
+    result: &mut recon::Reconciliation,
+    lines: &[recon::BankLine],
+    books: &[recon::BookEntry],
+    currency: &str,
+    decisions: &HashMap<String, String>,
+) -> usize {
+    if decisions.is_empty() {
+        return 0;
+    }
+    let bank_amount: HashMap<&str, Decimal> =
+        lines.iter().map(|l| (l.id.as_str(), l.amount)).collect();
+    let book_amount: HashMap<&str, Decimal> =
+        books.iter().map(|e| (e.id.as_str(), e.amount)).collect();
+    let mut unmatched = 0;
+    let mut broken = Vec::new();
+    result.matches.retain(|m| {
+        let key = lifecycle::key(
+            currency,
+            &serde_plain(&m.kind),
+            m.bank.iter(),
+            m.books.iter(),
+        );
+        if decisions.get(&key).map(String::as_str) != Some("rejected") {
+            return true;
+        }
+        let why = "a person rejected the suggested match".to_string();
+        for id in m.bank.iter() {
+            unmatched += 1;
+            broken.push(recon::Exception {
+                kind: recon::ExceptionKind::MissingInBooks,
+                bank: recon::Ids::one(id),
+                books: recon::Ids::new(),
+                currency: currency.to_owned(),
+                difference: bank_amount.get(id).copied().unwrap_or_default(),
+                reason: recon::Reason::new(format!("{why}; no other posting was found for {id}")),
+            });
+        }
+        for id in m.books.iter() {
+            broken.push(recon::Exception {
+                kind: recon::ExceptionKind::MissingInBank,
+                bank: recon::Ids::new(),
+                books: recon::Ids::one(id),
+                currency: currency.to_owned(),
+                difference: -book_amount.get(id).copied().unwrap_or_default(),
+                reason: recon::Reason::new(format!("{why}; no other bank line was found for {id}")),
+            });
+        }
+        false
+    });
+    result.exceptions.extend(broken);
+    unmatched
 }
 
 /// The snake_case name serde gives a unit enum variant.

@@ -32,6 +32,8 @@ pub mod demo_record;
 #[cfg(feature = "storage")]
 mod error;
 #[cfg(feature = "storage")]
+pub mod fee_booking;
+#[cfg(feature = "storage")]
 pub mod findings;
 #[cfg(feature = "storage")]
 pub mod jobs;
@@ -45,6 +47,8 @@ pub mod members;
 pub mod organizations;
 #[cfg(feature = "storage")]
 pub mod password;
+#[cfg(feature = "storage")]
+pub mod reconciliation;
 #[cfg(feature = "storage")]
 pub mod results;
 #[cfg(feature = "storage")]

@@ -201,8 +201,13 @@ impl Progress<'_> {
 
 /// What was fetched for a run.
 struct Fetched {
-    /// (currency, raw statement JSON, its lines)
-    statements: Vec<(String, String, Vec<BankLine>)>,
+    /// (currency, raw statement JSON, its lines, its balance proof)
+    statements: Vec<(
+        String,
+        String,
+        Vec<BankLine>,
+        Option<crate::reconciliation::Proof>,
+    )>,
     qbo_pages: Vec<String>,
     books: Vec<BookEntry>,
     balances: Vec<WiseBalance>,
@@ -310,7 +315,8 @@ async fn fetch(
                 .map(BankLine::from_statement)
                 .collect();
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            statements.push((currency.clone(), text, lines));
+            let proof = crate::reconciliation::Proof::of(&statement);
+            statements.push((currency.clone(), text, lines, proof));
         }
         progress
             .set(
@@ -478,7 +484,7 @@ pub fn qbo_client(ctx: &Context, org: i64) -> Result<qbo::QboClient, Failure> {
     qbo::QboClient::new(config, sink).map_err(qbo_failure)
 }
 
-async fn qbo_company(ctx: &Context, org: i64) -> Result<qbo::Company, Failure> {
+pub async fn qbo_company(ctx: &Context, org: i64) -> Result<qbo::Company, Failure> {
     let not_connected = || Failure {
         provider: None,
         message: "QuickBooks is not connected".into(),
@@ -515,7 +521,7 @@ async fn finish_test_batch(
     let lines: Vec<BankLine> = fetched
         .statements
         .into_iter()
-        .flat_map(|(_, _, l)| l)
+        .flat_map(|(_, _, l, _)| l)
         .collect::<Vec<_>>();
     let mut seen = HashSet::new();
     let lines: Vec<BankLine> = lines
@@ -527,7 +533,13 @@ async fn finish_test_batch(
         .keys()
         .map(|c| (c.clone(), (run.window_from, run.window_to)))
         .collect();
-    let found = findings::reconcile(&lines, &fetched.books, &mapping.accounts, &periods);
+    let found = findings::reconcile(
+        &lines,
+        &fetched.books,
+        &mapping.accounts,
+        &periods,
+        &Default::default(),
+    );
     let sample: Vec<_> = found
         .exceptions
         .iter()
@@ -570,7 +582,10 @@ async fn finish_sync(
     let mut tx = db.begin().await?;
     let mut fetched_lines = 0usize;
     let mut new_lines = 0u64;
-    for (currency, text, statement_lines) in &fetched.statements {
+    for (currency, text, statement_lines, proof) in &fetched.statements {
+        if let Some(proof) = proof {
+            crate::reconciliation::record_proof_in(&mut tx, org, proof, Some(run.id), now).await?;
+        }
         let payload =
             lines::keep_payload(&mut tx, org, "wise_statement", text, Some(run.id), now).await?;
         fetched_lines += statement_lines.len();
@@ -599,7 +614,14 @@ async fn finish_sync(
     let all_lines = lines::bank_lines_in(&mut tx, org).await?;
     let all_books = lines::book_entries_in(&mut tx, org).await?;
     let periods = lines::coverage_in(&mut tx, org).await?;
-    let found = findings::reconcile(&all_lines, &all_books, &mapping.accounts, &periods);
+    let decisions = crate::reconciliation::decisions_in(&mut tx, org).await?;
+    let found = findings::reconcile(
+        &all_lines,
+        &all_books,
+        &mapping.accounts,
+        &periods,
+        &decisions,
+    );
     let reconcile_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();

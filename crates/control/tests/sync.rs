@@ -37,6 +37,8 @@ struct World {
     fees: String,
     /// The EUR line left out of the books, and its amount.
     missing: (String, Decimal),
+    /// The EUR transfer whose fee was not booked.
+    unbooked_fee: String,
 }
 
 async fn world(db: Db) -> World {
@@ -70,6 +72,7 @@ async fn world(db: Db) -> World {
     let office = s.add_account(&realm, AccountSeed::expense("Office"));
     let (from, to) = (d(FROM), d(TO));
     let mut missing = None;
+    let mut unbooked_fee = None;
     for (balance, account) in [
         (EUR_BALANCE_ID, &eur),
         (wise::emulator::GBP_BALANCE_ID, &gbp),
@@ -88,7 +91,13 @@ async fn world(db: Db) -> World {
                 .payment_reference
                 .clone()
                 .unwrap_or(e.reference_number.clone());
-            s.add_posting(&realm, account, &office, e.amount, day, &memo);
+            let mut amount = e.amount;
+            if balance == EUR_BALANCE_ID && unbooked_fee.is_none() && e.fees > Decimal::ZERO {
+                // The principal only: the Wise fee is not booked.
+                amount += e.fees;
+                unbooked_fee = Some(e.reference_number.clone());
+            }
+            s.add_posting(&realm, account, &office, amount, day, &memo);
         }
     }
     let config = qbo::ClientConfig {
@@ -138,6 +147,7 @@ async fn world(db: Db) -> World {
         gbp,
         fees,
         missing: missing.unwrap(),
+        unbooked_fee: unbooked_fee.unwrap(),
     }
 }
 
@@ -697,5 +707,105 @@ async fn wise_partner_oauth_connects_syncs_and_stores_rotated_tokens() {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert!(rotated, "the refreshed tokens were stored");
+    }
+}
+
+#[tokio::test]
+async fn an_owner_approves_booking_an_unbooked_fee_once_and_decisions_stick() {
+    use control::{fee_booking, reconciliation};
+    for backend in testing::backends() {
+        let w = world(testing::fresh(backend).await).await;
+        w.connect_both().await;
+        w.map_and_apply().await;
+        assert_eq!(w.sync().await.status, RunStatus::Succeeded);
+        let key = format!("EUR|unbooked_fee|{}|", w.unbooked_fee);
+        let statuses = w.exception_statuses().await;
+        let fee_key = statuses
+            .keys()
+            .find(|k| k.starts_with(&key))
+            .expect("unbooked fee found")
+            .clone();
+        let id: i64 = match &w.db {
+            Db::Sqlite(p) => {
+                sqlx::query_scalar("SELECT id FROM exceptions WHERE exception_key = $1")
+                    .bind(&fee_key)
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+            Db::Postgres(p) => {
+                sqlx::query_scalar("SELECT id FROM exceptions WHERE exception_key = $1")
+                    .bind(&fee_key)
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+        };
+        let d = fee_booking::draft(&w.db, w.org, id).await.unwrap();
+        assert!(d.amount > Decimal::ZERO);
+        assert_eq!(d.fee_account_id, w.fees);
+        let purchases = w.qbo.state().count(&w.realm, "Purchase");
+        let qbo_id = fee_booking::approve(&w.ctx, &w.owner, w.org, id, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(w.qbo.state().count(&w.realm, "Purchase"), purchases + 1);
+        assert_eq!(w.exception_statuses().await[&fee_key], "resolved");
+        // Approving again writes nothing new.
+        assert_eq!(
+            fee_booking::approve(&w.ctx, &w.owner, w.org, id, Utc::now())
+                .await
+                .unwrap(),
+            qbo_id
+        );
+        assert_eq!(w.qbo.state().count(&w.realm, "Purchase"), purchases + 1);
+        // The next sync sees the fee booked: the break does not come back.
+        let next = w.sync().await;
+        assert_eq!(next.stats["outcome"]["reopened"], 0, "{}", next.stats);
+        assert_eq!(w.exception_statuses().await[&fee_key], "resolved");
+        let audit = control::audit::recent(&w.db, w.org, 100).await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "fee.book"));
+
+        // Decisions: automatic matches need none; a rejected match is broken up by the next run.
+        let (auto, _) = reconciliation::matches(
+            &w.db,
+            w.org,
+            &reconciliation::MatchFilter {
+                status: Some("auto".into()),
+                ..Default::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        let m = &auto[0];
+        let refused =
+            reconciliation::decide(&w.db, &w.owner, w.org, &m.match_key, true, "", Utc::now())
+                .await;
+        assert!(refused.is_err());
+        match &w.db {
+            Db::Sqlite(p) => sqlx::query("INSERT INTO match_decisions (organization_id, match_key, decision, decided_at) VALUES ($1, $2, 'rejected', $3)").bind(w.org).bind(&m.match_key).bind(Utc::now()).execute(p).await.unwrap().rows_affected(),
+            Db::Postgres(p) => sqlx::query("INSERT INTO match_decisions (organization_id, match_key, decision, decided_at) VALUES ($1, $2, 'rejected', $3)").bind(w.org).bind(&m.match_key).bind(Utc::now()).execute(p).await.unwrap().rows_affected(),
+        };
+        let after = w.sync().await;
+        assert!(
+            after.stats["outcome"]["new_exceptions"].as_u64().unwrap() >= 2,
+            "{}",
+            after.stats
+        );
+        let bank: Vec<String> = serde_json::from_str(&m.bank_ids).unwrap();
+        let statuses = w.exception_statuses().await;
+        assert!(
+            statuses
+                .keys()
+                .any(|k| k == &format!("{}|missing_in_books|{}|", m.currency, bank[0])),
+            "{statuses:?}"
+        );
+        // The statement adds up.
+        let proofs = reconciliation::proofs(&w.db, w.org).await.unwrap();
+        assert_eq!(proofs.len(), 2);
+        assert!(
+            proofs.iter().all(|p| p.difference().is_zero()),
+            "{proofs:?}"
+        );
     }
 }
