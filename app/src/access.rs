@@ -48,6 +48,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("health_alerts", Access::Member(Role::Viewer)),
     ("sync_settings_get", Access::Member(Role::Owner)),
     ("sync_settings_update", Access::Member(Role::Owner)),
+    ("reconciliation_page", Access::Member(Role::Viewer)),
+    ("match_decide", Access::Member(Role::Bookkeeper)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

@@ -58,10 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("preflight") view=|| view! { <Screen id="preflight"/> }/>
                     <Route path=path!("pilot") view=|| view! { <Screen id="pilot"/> }/>
                     <Route path=path!("exceptions") view=|| view! { <Screen id="exceptions"/> }/>
-                    <Route
-                        path=path!("reconciliation")
-                        view=|| view! { <Screen id="reconciliation"/> }
-                    />
+                    <Route path=path!("reconciliation") view=pages::reconciliation::ReconciliationPage/>
                     <Route path=path!("weekly") view=|| view! { <Screen id="weekly"/> }/>
                     <Route path=path!("collections") view=|| view! { <Screen id="collections"/> }/>
                     <Route path=path!("support") view=|| view! { <Screen id="support"/> }/>

@@ -165,3 +165,43 @@ pub struct SyncSettingsView {
     pub stall_days: i32,
     pub spike_percent: i32,
 }
+
+/// The Reconciliation screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconciliationView {
+    pub currencies: Vec<String>,
+    /// (currency, period, opening, movements, closing, lines, difference)
+    pub proofs: Vec<ProofView>,
+    pub matches: Vec<MatchView>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    pub suggested: i64,
+    pub can_decide: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofView {
+    pub currency: String,
+    pub period: String,
+    pub opening: String,
+    pub movements: String,
+    pub closing: String,
+    pub lines: i64,
+    pub difference: String,
+    pub balanced: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchView {
+    pub key: String,
+    pub kind: String,
+    pub status: String,
+    pub confidence: String,
+    pub reason: String,
+    pub currency: String,
+    pub bank: Vec<String>,
+    pub books: Vec<String>,
+    pub bank_at: String,
+    pub lag: String,
+}

@@ -6,6 +6,7 @@ pub mod home;
 pub mod login;
 pub mod mapping;
 pub mod not_found;
+pub mod reconciliation;
 pub mod screens;
 pub mod settings;
 pub mod setup;

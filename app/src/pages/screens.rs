@@ -75,7 +75,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/reconciliation",
         title: "Reconciliation",
         purpose: "Matched pairs and why, suggestions to review, unmatched lines and the balance proof per currency.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
