@@ -50,6 +50,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("sync_settings_update", Access::Member(Role::Owner)),
     ("reconciliation_page", Access::Member(Role::Viewer)),
     ("match_decide", Access::Member(Role::Bookkeeper)),
+    ("home_figures", Access::Member(Role::Viewer)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

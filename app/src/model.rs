@@ -205,3 +205,15 @@ pub struct MatchView {
     pub bank_at: String,
     pub lag: String,
 }
+
+/// Home's figures and charts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HomeFigures {
+    pub open: i64,
+    pub unassigned: i64,
+    pub overdue: i64,
+    pub exception_ages: Vec<(String, i64)>,
+    pub lag: Vec<(String, i64)>,
+    /// ("#run", match %)
+    pub match_rate: Vec<(String, f64)>,
+}

@@ -593,3 +593,27 @@ pub async fn sync_settings_update(
     .map_err(fail)?;
     Ok(())
 }
+
+/// Home's exception counts and chart data.
+#[server(endpoint = "home_figures")]
+pub async fn home_figures() -> Result<crate::model::HomeFigures, AppError> {
+    use crate::ssr::{fail, guard::require, state::app_state};
+    let caller = require::<HomeFigures>().await?;
+    let state = app_state()?;
+    let f =
+        control::dashboard::figures(&state.db, caller.organization_id, state.now().date_naive())
+            .await
+            .map_err(fail)?;
+    Ok(crate::model::HomeFigures {
+        open: f.open,
+        unassigned: f.unassigned,
+        overdue: f.overdue,
+        exception_ages: f.exception_ages,
+        lag: f.lag,
+        match_rate: f
+            .match_rate
+            .into_iter()
+            .map(|(id, p)| (format!("#{id}"), p))
+            .collect(),
+    })
+}

@@ -1,5 +1,6 @@
 //! Building blocks shared by pages.
 
+pub mod charts;
 pub mod layout;
 pub mod messages;
 pub mod renewal;

@@ -1,7 +1,8 @@
 //! Home: who is signed in where, authorizations that need renewing, and the sync (last run,
 //! match rate, Sync now with live progress). The control-room figures arrive with issue #7.
 
-use crate::api::{connection_paths_list, health_alerts, me};
+use crate::api::{connection_paths_list, health_alerts, home_figures, me};
+use crate::components::charts::{BarChart, PercentLine};
 use crate::components::messages::LoadError;
 use crate::components::renewal::renewal_words;
 use crate::components::sync_panel::SyncPanel;
@@ -28,6 +29,7 @@ pub fn HomePage() -> impl IntoView {
                         <RenewalAlerts/>
                         <HealthAlerts/>
                         <SyncPanel can_sync=who.role.allows(control::Role::Bookkeeper)/>
+                        <Figures/>
                     }),
                     Err(e) => Either::Right(view! { <LoadError error=e/> }),
                 }
@@ -82,6 +84,37 @@ fn HealthAlerts() -> impl IntoView {
                     <section class="card alert" aria-label="Health alerts" data-testid="health-alerts">
                         <h2>"Health alerts"</h2>
                         <ul>{alerts.into_iter().map(|a| view! { <li class="warn">{a}</li> }).collect_view()}</ul>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// Exception counts (unassigned and overdue loudly) and the charts.
+#[component]
+fn Figures() -> impl IntoView {
+    let data = Resource::new(|| (), |_| home_figures());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                data.await.ok().map(|f| view! {
+                    <section class="card" aria-label="Exceptions" data-testid="home-exceptions">
+                        <h2>"Exceptions"</h2>
+                        <p class="counts">
+                            <a href="/exceptions"><strong data-testid="count-open">{f.open}</strong> " open"</a>
+                            <a href="/exceptions?owner=unassigned" class={if f.unassigned > 0 { "bad" } else { "ok" }}>
+                                <strong data-testid="count-unassigned">{f.unassigned}</strong> " unassigned"
+                            </a>
+                            <a href="/exceptions?overdue=1" class={if f.overdue > 0 { "bad" } else { "ok" }}>
+                                <strong data-testid="count-overdue">{f.overdue}</strong> " overdue"
+                            </a>
+                        </p>
+                        <div class="charts">
+                            <BarChart title="Open exceptions by age" bars=f.exception_ages testid="chart-ages"/>
+                            <PercentLine title="Match rate over recent syncs" points=f.match_rate testid="chart-match-rate"/>
+                            <BarChart title="Posting lag (matched pairs)" bars=f.lag testid="chart-lag"/>
+                        </div>
                     </section>
                 })
             })}

@@ -26,6 +26,8 @@ pub mod connections;
 #[cfg(feature = "storage")]
 pub mod convert;
 #[cfg(feature = "storage")]
+pub mod dashboard;
+#[cfg(feature = "storage")]
 pub mod db;
 #[cfg(feature = "storage")]
 pub mod demo_record;
