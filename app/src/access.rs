@@ -28,6 +28,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("me", Access::Member(Role::Viewer)),
     ("switch_organization", Access::Member(Role::Viewer)),
     ("audit_recent", Access::Member(Role::Viewer)),
+    ("audit_search", Access::Member(Role::Viewer)),
     ("connection_paths_list", Access::Member(Role::Viewer)),
     ("connection_path_update", Access::Member(Role::Owner)),
     ("members_list", Access::Member(Role::Owner)),

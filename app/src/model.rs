@@ -217,3 +217,11 @@ pub struct HomeFigures {
     /// ("#run", match %)
     pub match_rate: Vec<(String, f64)>,
 }
+
+/// One page of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPageView {
+    pub entries: Vec<AuditView>,
+    /// Pass as `before` for the next (older) page.
+    pub next_before: Option<i64>,
+}

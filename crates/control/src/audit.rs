@@ -103,3 +103,56 @@ pub async fn recent(db: &Db, organization_id: i64, limit: i64) -> Result<Vec<Aud
         .fetch_all(pool)
         .await)?)
 }
+
+/// Which entries to find: every field optional (empty = any).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Actions starting with this (e.g. `exception.` or `mapping.apply`).
+    pub action: String,
+    /// Part of the actor's label (e-mail or `sync`), any case.
+    pub actor: String,
+    /// Part of the subject (e.g. `exception:42`), any case.
+    pub subject: String,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// Entries matching `filter`, newest first, older than `before_id` when given (keyset paging).
+pub async fn search(
+    db: &Db,
+    organization_id: i64,
+    filter: &AuditFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    use chrono::NaiveTime;
+    const Q: &str = "SELECT id, organization_id, actor, action, subject, before_state, after_state, at \
+        FROM audit_log WHERE organization_id = $1 AND id < $2 \
+        AND ($3 = '' OR action LIKE $3 || '%') \
+        AND ($4 = '' OR LOWER(actor) LIKE '%' || LOWER($4) || '%') \
+        AND ($5 = '' OR LOWER(subject) LIKE '%' || LOWER($5) || '%') \
+        AND at >= $6 AND at < $7 ORDER BY id DESC LIMIT $8";
+    let from = filter
+        .from
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let to = filter
+        .to
+        .map(|d| {
+            (d + chrono::Duration::days(1))
+                .and_time(NaiveTime::MIN)
+                .and_utc()
+        })
+        .unwrap_or_else(|| Utc::now() + chrono::Duration::days(3650));
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, AuditEntry>(Q)
+        .bind(organization_id)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(filter.action.trim())
+        .bind(filter.actor.trim())
+        .bind(filter.subject.trim())
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
+}
