@@ -173,9 +173,10 @@ pub struct ReconciliationView {
     /// (currency, period, opening, movements, closing, lines, difference)
     pub proofs: Vec<ProofView>,
     pub matches: Vec<MatchView>,
-    pub total: i64,
+    /// An older page exists.
+    pub more: bool,
     pub page: i64,
-    pub page_size: i64,
+    /// Matches awaiting a decision (all periods and currencies).
     pub suggested: i64,
     pub can_decide: bool,
 }

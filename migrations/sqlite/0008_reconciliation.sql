@@ -41,3 +41,9 @@ CREATE TABLE fee_bookings (
     written_at       TEXT,
     UNIQUE (organization_id, exception_id)
 );
+
+-- The Reconciliation screen pages matches by time, per organization, optionally per status
+-- or currency, without counting a million rows.
+CREATE INDEX recon_matches_time ON recon_matches (organization_id, bank_at);
+CREATE INDEX recon_matches_status ON recon_matches (organization_id, status, bank_at);
+CREATE INDEX recon_matches_currency ON recon_matches (organization_id, currency, bank_at);

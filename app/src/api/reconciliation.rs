@@ -37,21 +37,12 @@ pub async fn reconciliation_page(
         to: date(&to)?,
         status: opt(&status),
     };
-    let (rows, total) = reconciliation::matches(db, org, &filter, page)
+    let (rows, more) = reconciliation::matches(db, org, &filter, page)
         .await
         .map_err(fail)?;
-    let suggested = reconciliation::matches(
-        db,
-        org,
-        &MatchFilter {
-            status: Some("suggested".into()),
-            ..filter.clone()
-        },
-        0,
-    )
-    .await
-    .map_err(fail)?
-    .1;
+    let suggested = reconciliation::suggested_count(db, org)
+        .await
+        .map_err(fail)?;
     let ids = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
     let proofs = reconciliation::proofs(db, org).await.map_err(fail)?;
     let mut currencies: Vec<String> = control::catalog::balances(db, org)
@@ -101,9 +92,8 @@ pub async fn reconciliation_page(
                 currency: m.currency,
             })
             .collect(),
-        total,
+        more,
         page,
-        page_size: reconciliation::PAGE,
         suggested,
         can_decide: caller.role.allows(control::Role::Bookkeeper),
     })

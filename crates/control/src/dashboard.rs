@@ -37,14 +37,13 @@ pub async fn figures(db: &Db, organization_id: i64, today: NaiveDate) -> Result<
     let (a0, a1, a2, a3, a4, open, unassigned, overdue): Row8 = on_pool!(db, pool => sqlx::query_as(&ages)
         .bind(organization_id).bind(d(7)).bind(d(30)).bind(d(60)).bind(d(90)).bind(today)
         .fetch_one(pool).await)?;
-    const LAG: &str = "SELECT COALESCE(SUM(CASE WHEN lag_seconds < 3600 THEN 1 ELSE 0 END), 0), \
-        COALESCE(SUM(CASE WHEN lag_seconds >= 3600 AND lag_seconds < 86400 THEN 1 ELSE 0 END), 0), \
-        COALESCE(SUM(CASE WHEN lag_seconds >= 86400 AND lag_seconds < 259200 THEN 1 ELSE 0 END), 0), \
-        COALESCE(SUM(CASE WHEN lag_seconds >= 259200 AND lag_seconds < 604800 THEN 1 ELSE 0 END), 0), \
-        COALESCE(SUM(CASE WHEN lag_seconds >= 604800 THEN 1 ELSE 0 END), 0) \
-        FROM recon_matches WHERE organization_id = $1 AND lag_seconds IS NOT NULL";
-    let (l0, l1, l2, l3, l4): (i64, i64, i64, i64, i64) =
-        on_pool!(db, pool => sqlx::query_as(LAG).bind(organization_id).fetch_one(pool).await)?;
+    // The lag distribution is computed by each sync over all its matches (a scan of a
+    // million matches per page view would not be).
+    let last = crate::runs::last_success(db, organization_id).await?;
+    let lag: Vec<(String, i64)> = last
+        .as_ref()
+        .and_then(|r| serde_json::from_value(r.stats.get("lag_histogram")?.clone()).ok())
+        .unwrap_or_else(|| crate::telemetry::lag_histogram([]));
     let mut match_rate: Vec<(i64, f64)> = crate::runs::recent(db, organization_id, 40)
         .await?
         .into_iter()
@@ -64,13 +63,7 @@ pub async fn figures(db: &Db, organization_id: i64, today: NaiveDate) -> Result<
             (label("61–90 d"), a3),
             (label("90+ d"), a4),
         ],
-        lag: vec![
-            (label("< 1 h"), l0),
-            (label("1–24 h"), l1),
-            (label("1–3 d"), l2),
-            (label("3–7 d"), l3),
-            (label("> 7 d"), l4),
-        ],
+        lag,
         match_rate,
         open,
         unassigned,

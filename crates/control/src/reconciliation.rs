@@ -196,40 +196,70 @@ pub struct MatchFilter {
 
 pub const PAGE: i64 = 50;
 
-/// One page of matches (newest bank movement first) and the total.
+/// One page of matches (newest bank movement first) and whether an older page exists. The
+/// SQL names only the filters given, so each query runs on an index.
 pub async fn matches(
     db: &Db,
     organization_id: i64,
     filter: &MatchFilter,
     page: i64,
-) -> Result<(Vec<MatchRow>, i64)> {
-    let from = filter
-        .from
-        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
-        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-    let to = filter
-        .to
-        .map(|d| {
-            (d + chrono::Duration::days(1))
-                .and_time(NaiveTime::MIN)
-                .and_utc()
-        })
-        .unwrap_or_else(|| DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(365 * 200));
-    let currency = filter.currency.clone().unwrap_or_default();
-    let status = filter.status.clone().unwrap_or_default();
-    const WHERE: &str = "FROM recon_matches WHERE organization_id = $1 AND ($2 = '' OR currency = $2) \
-        AND ($3 = '' OR status = $3) AND bank_at >= $4 AND bank_at < $5";
-    let list = format!(
+) -> Result<(Vec<MatchRow>, bool)> {
+    let from = filter.from.map(|d| d.and_time(NaiveTime::MIN).and_utc());
+    let to = filter.to.map(|d| {
+        (d + chrono::Duration::days(1))
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+    });
+    let mut sql = String::from(
         "SELECT match_key, kind, status, confidence, reason, currency, bank_ids, book_ids, bank_at, lag_seconds \
-         {WHERE} ORDER BY bank_at DESC, match_key LIMIT $6 OFFSET $7"
+         FROM recon_matches WHERE organization_id = $1",
     );
-    let count = format!("SELECT COUNT(*) {WHERE}");
+    let mut n = 1;
+    let mut next = |sql: &mut String, clause: &str| {
+        n += 1;
+        sql.push_str(&clause.replace('?', &format!("${n}")));
+    };
+    if filter.currency.is_some() {
+        next(&mut sql, " AND currency = ?");
+    }
+    if filter.status.is_some() {
+        next(&mut sql, " AND status = ?");
+    }
+    if from.is_some() {
+        next(&mut sql, " AND bank_at >= ?");
+    }
+    if to.is_some() {
+        next(&mut sql, " AND bank_at < ?");
+    }
+    next(&mut sql, " ORDER BY bank_at DESC, match_key LIMIT ?");
+    next(&mut sql, " OFFSET ?");
     let offset = page.max(0) * PAGE;
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, MatchRow>(&list)
-        .bind(organization_id).bind(&currency).bind(&status).bind(from).bind(to).bind(PAGE).bind(offset)
-        .fetch_all(pool).await)?;
-    let total = on_pool!(db, pool => sqlx::query_scalar::<_, i64>(&count)
-        .bind(organization_id).bind(&currency).bind(&status).bind(from).bind(to)
-        .fetch_one(pool).await)?;
-    Ok((rows, total))
+    let mut rows = on_pool!(db, pool => {
+        let mut q = sqlx::query_as::<_, MatchRow>(&sql).bind(organization_id);
+        if let Some(c) = &filter.currency {
+            q = q.bind(c);
+        }
+        if let Some(s) = &filter.status {
+            q = q.bind(s);
+        }
+        if let Some(f) = from {
+            q = q.bind(f);
+        }
+        if let Some(t) = to {
+            q = q.bind(t);
+        }
+        q.bind(PAGE + 1).bind(offset).fetch_all(pool).await
+    })?;
+    let more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    Ok((rows, more))
+}
+
+/// How many matches await a decision.
+pub async fn suggested_count(db: &Db, organization_id: i64) -> Result<i64> {
+    const Q: &str =
+        "SELECT COUNT(*) FROM recon_matches WHERE organization_id = $1 AND status = 'suggested'";
+    Ok(
+        on_pool!(db, pool => sqlx::query_scalar::<_, i64>(Q).bind(organization_id).fetch_one(pool).await)?,
+    )
 }

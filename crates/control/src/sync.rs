@@ -653,6 +653,7 @@ async fn finish_sync(
     stats["outcome"] = json!(outcome);
     stats["spike"] = json!(spike);
     stats["lag"] = json!(telemetry::lag_stats(&lags));
+    stats["lag_histogram"] = json!(telemetry::lag_histogram(lags.iter().map(|l| l.1)));
     stats["durations_ms"] = json!({
         "wise": fetched.wise_ms, "qbo": fetched.qbo_ms, "save": save_ms,
         "reconcile": reconcile_ms, "results": t.elapsed().as_millis() as u64,

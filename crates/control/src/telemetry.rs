@@ -108,6 +108,27 @@ fn percentile(sorted: &[i64], p: usize) -> i64 {
     sorted[rank - 1]
 }
 
+/// Matched pairs by posting lag: (label, count) for < 1 h, 1–24 h, 1–3 d, 3–7 d, > 7 d.
+pub fn lag_histogram(lags: impl IntoIterator<Item = i64>) -> Vec<(String, i64)> {
+    const EDGES: [(i64, &str); 5] = [
+        (3600, "< 1 h"),
+        (86_400, "1–24 h"),
+        (259_200, "1–3 d"),
+        (604_800, "3–7 d"),
+        (i64::MAX, "> 7 d"),
+    ];
+    let mut counts = [0i64; 5];
+    for lag in lags {
+        let i = EDGES.iter().position(|(edge, _)| lag < *edge).unwrap_or(4);
+        counts[i] += 1;
+    }
+    EDGES
+        .iter()
+        .zip(counts)
+        .map(|((_, label), n)| ((*label).to_string(), n))
+        .collect()
+}
+
 /// "3 h 20 min", "2 d 4 h", "45 s".
 pub fn human_duration(secs: i64) -> String {
     let s = secs.max(0);
@@ -139,6 +160,13 @@ mod tests {
         assert_eq!(stats[1].median_secs, 0);
         assert_eq!(stats[1].cadence, Cadence::NearRealTime);
         assert!(lag_stats(&[]).is_empty());
+    }
+
+    #[test]
+    fn lags_fall_in_buckets() {
+        let h = lag_histogram([-5, 10, 3600, 90_000, 700_000]);
+        assert_eq!(h.iter().map(|b| b.1).collect::<Vec<_>>(), [2, 1, 1, 0, 1]);
+        assert_eq!(h[0].0, "< 1 h");
     }
 
     #[test]
