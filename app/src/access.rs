@@ -35,6 +35,16 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("members_role", Access::Member(Role::Owner)),
     ("members_active", Access::Member(Role::Owner)),
     ("organization_create", Access::Member(Role::Owner)),
+    ("exceptions_list", Access::Member(Role::Viewer)),
+    ("exception_detail", Access::Member(Role::Viewer)),
+    ("exceptions_export", Access::Member(Role::Viewer)),
+    ("exception_assign", Access::Member(Role::Bookkeeper)),
+    ("exceptions_bulk_assign", Access::Member(Role::Bookkeeper)),
+    ("exception_plan", Access::Member(Role::Bookkeeper)),
+    ("exception_status", Access::Member(Role::Bookkeeper)),
+    ("exception_comment", Access::Member(Role::Bookkeeper)),
+    ("upload_preview", Access::Member(Role::Bookkeeper)),
+    ("upload_commit", Access::Member(Role::Bookkeeper)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

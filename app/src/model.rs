@@ -50,3 +50,21 @@ pub struct Person {
     pub id: i64,
     pub name: String,
 }
+
+/// The Exceptions screen: one page of the queue, who can own an exception, and whether the
+/// caller may work it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub page: control::exception_queue::QueuePage,
+    /// Active bookkeepers and owners.
+    pub people: Vec<Person>,
+    pub can_edit: bool,
+}
+
+/// One exception's screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionPageView {
+    pub detail: control::exception_queue::ExceptionDetail,
+    pub people: Vec<Person>,
+    pub can_edit: bool,
+}

@@ -5,9 +5,13 @@
 pub mod audit;
 pub mod auth;
 pub mod connections;
+pub mod exceptions;
 pub mod members;
+pub mod uploads;
 
 pub use audit::*;
 pub use auth::*;
 pub use connections::*;
+pub use exceptions::*;
 pub use members::*;
+pub use uploads::*;

@@ -2,9 +2,11 @@
 
 pub mod audit;
 pub mod connections;
+pub mod exceptions;
 pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod screens;
 pub mod settings;
 pub mod setup;
+pub mod upload;

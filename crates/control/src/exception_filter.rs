@@ -32,6 +32,11 @@ pub struct QueueQuery {
 }
 
 impl QueueQuery {
+    /// The GET parameter names, in link order.
+    pub const KEYS: [&'static str; 9] = [
+        "kind", "owner", "status", "currency", "age", "min", "max", "sort", "page",
+    ];
+
     /// Reads GET parameters; unknown names are ignored.
     pub fn from_pairs<K: AsRef<str>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
@@ -56,17 +61,18 @@ impl QueueQuery {
     }
 
     fn pairs(&self) -> [(&'static str, &str); 9] {
-        [
-            ("kind", &self.kind),
-            ("owner", &self.owner),
-            ("status", &self.status),
-            ("currency", &self.currency),
-            ("age", &self.age),
-            ("min", &self.min),
-            ("max", &self.max),
-            ("sort", &self.sort),
-            ("page", &self.page),
-        ]
+        let values = [
+            &self.kind,
+            &self.owner,
+            &self.status,
+            &self.currency,
+            &self.age,
+            &self.min,
+            &self.max,
+            &self.sort,
+            &self.page,
+        ];
+        std::array::from_fn(|i| (Self::KEYS[i], values[i].as_str()))
     }
 
     /// `kind=unbooked_fee&owner=unassigned`: the set fields, percent-encoded, for links.
