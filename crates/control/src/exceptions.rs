@@ -539,14 +539,8 @@ pub async fn detail(
     let comments = comments_in(&mut tx, id).await?;
     const HISTORY: &str = "SELECT at, actor, action, before_state, after_state FROM audit_log \
         WHERE organization_id = $1 AND subject = $2 ORDER BY id";
-    let history: Vec<(
-        DateTime<Utc>,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = on_tx!(&mut tx, conn =>
-        sqlx::query_as(HISTORY).bind(organization_id).bind(subject(id)).fetch_all(conn).await)?;
+    let history = on_tx!(&mut tx, conn => sqlx::query_as::<_, HistoryRow>(HISTORY)
+        .bind(organization_id).bind(subject(id)).fetch_all(conn).await)?;
     Ok(ExceptionDetail {
         exception,
         bank,
@@ -555,15 +549,24 @@ pub async fn detail(
         comments,
         history: history
             .into_iter()
-            .map(|(at, actor, action, before, after)| HistoryEntry {
-                at,
-                actor,
-                action,
-                before,
-                after,
+            .map(|h| HistoryEntry {
+                at: h.at,
+                actor: h.actor,
+                action: h.action,
+                before: h.before_state,
+                after: h.after_state,
             })
             .collect(),
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    before_state: Option<String>,
+    after_state: Option<String>,
 }
 
 async fn comments_in(tx: &mut Tx, exception_id: i64) -> Result<Vec<Comment>> {

@@ -228,6 +228,7 @@ pub async fn claim(
 
 /// Progress of a running run; renews the lease. `Ok(false)` when the lease was lost (the
 /// run was reaped): the worker must stop without writing results.
+#[allow(clippy::too_many_arguments)]
 pub async fn progress(
     db: &Db,
     run_id: i64,
