@@ -370,6 +370,28 @@ mod tests {
     }
 
     #[test]
+    fn a_link_reads_back_as_the_same_filter() {
+        let query = q(&[
+            ("kind", "duplicate_posting"),
+            ("owner", "7"),
+            ("status", "all"),
+            ("currency", "GBP"),
+            ("age", "90+"),
+            ("min", "0.5"),
+            ("max", "99"),
+            ("sort", "due"),
+            ("page", "4"),
+        ]);
+        let text = query.to_query_string();
+        assert_eq!(text.split('&').count(), QueueQuery::KEYS.len());
+        let back = QueueQuery::from_pairs(text.split('&').map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap();
+            (k, v.replace("%2B", "+"))
+        }));
+        assert_eq!(back, query);
+    }
+
+    #[test]
     fn links_carry_only_what_is_set() {
         let query = q(&[
             ("kind", "unbooked_fee"),
