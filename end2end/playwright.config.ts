@@ -34,7 +34,11 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium" }],
+  projects: [
+    { name: "chromium", testIgnore: /exceptions\.spec\.ts/ },
+    // Needs the people journeys.spec.ts creates, so it runs after it.
+    { name: "queue", testMatch: /exceptions\.spec\.ts/, dependencies: ["chromium"] },
+  ],
   webServer: {
     cwd: "..",
     command:

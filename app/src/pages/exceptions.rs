@@ -16,6 +16,7 @@ use control::exception_queue::{BankSide, BookSide, ExceptionRow, HistoryEntry, Q
 use control::exception_status::ExceptionStatus;
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// `-81.50 EUR`, or a dash when the engine states no difference.
@@ -33,6 +34,24 @@ fn when(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// Changes when an action succeeds (and only then): the data reloads after a save, while a
+/// refused submission leaves its form as it was typed.
+fn saves<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: ServerFn + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    Memo::new(move |prev: Option<&usize>| {
+        let version = action.version().get();
+        let ok = action.value().with(|v| matches!(v, Some(Ok(_))));
+        match prev {
+            Some(p) if !ok => *p,
+            _ => version,
+        }
+    })
+}
+
 #[component]
 pub fn ExceptionsPage() -> impl IntoView {
     let params = use_query_map();
@@ -45,8 +64,9 @@ pub fn ExceptionsPage() -> impl IntoView {
         )
     });
     let bulk = ServerAction::<ExceptionsBulkAssign>::new();
+    let bulk_saves = saves(bulk);
     let data = Resource::new(
-        move || (query.get(), bulk.version().get()),
+        move || (query.get(), bulk_saves.get()),
         |(q, _)| exceptions_list(q),
     );
     view! {
@@ -59,7 +79,7 @@ pub fn ExceptionsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let q = query.get_untracked();
                 match data.await {
-                    Ok(v) => Either::Left(view! { <Queue view=v query=q bulk/> }),
+                    Ok(v) => Either::Left(view! { <Queue view=v query=q bulk bulk_saves/> }),
                     Err(e) => Either::Right(view! {
                         <LoadError error=e/>
                         <p><a href="/exceptions">"Show the whole queue"</a></p>
@@ -75,6 +95,7 @@ fn Queue(
     view: QueueView,
     query: QueueQuery,
     bulk: ServerAction<ExceptionsBulkAssign>,
+    bulk_saves: Memo<usize>,
 ) -> impl IntoView {
     let QueueView {
         page,
@@ -114,7 +135,7 @@ fn Queue(
         {if page.rows.is_empty() {
             Either::Left(view! { <p class="empty">"No exception matches this filter."</p> })
         } else {
-            let table = view! { <QueueTable rows=page.rows.clone() can_edit/> };
+            let table = view! { <QueueTable rows=page.rows.clone() can_edit bulk_saves/> };
             Either::Right(if can_edit {
                 Either::Left(view! {
                     <ActionForm action=bulk attr:class="bulk">
@@ -250,7 +271,7 @@ fn Filters(query: QueueQuery, people: Vec<Person>, currencies: Vec<String>) -> i
 }
 
 #[component]
-fn QueueTable(rows: Vec<ExceptionRow>, can_edit: bool) -> impl IntoView {
+fn QueueTable(rows: Vec<ExceptionRow>, can_edit: bool, bulk_saves: Memo<usize>) -> impl IntoView {
     view! {
         <table class="grid queue" data-testid="exceptions-table">
             <thead>
@@ -273,7 +294,13 @@ fn QueueTable(rows: Vec<ExceptionRow>, can_edit: bool) -> impl IntoView {
                         <tr data-id=e.id.to_string() class:overdue=e.overdue>
                             {can_edit.then(|| view! {
                                 <td>
-                                    <input type="checkbox" id=pick.clone() name=format!("ids[{i}]") value=e.id.to_string()/>
+                                    <input
+                                        type="checkbox"
+                                        id=pick.clone()
+                                        name=format!("ids[{i}]")
+                                        value=e.id.to_string()
+                                        prop:checked=move || { bulk_saves.track(); false }
+                                    />
                                     <label class="sr-only" for=pick.clone()>{format!("Select exception {}", e.id)}</label>
                                 </td>
                             })}
@@ -307,16 +334,10 @@ pub fn ExceptionPage() -> impl IntoView {
     let plan = ServerAction::<ExceptionPlan>::new();
     let status = ServerAction::<SetStatus>::new();
     let comment = ServerAction::<ExceptionComment>::new();
+    let (status_saves, comment_saves) = (saves(status), saves(comment));
+    let saved = [saves(assign), saves(plan), status_saves, comment_saves];
     let data = Resource::new(
-        move || {
-            (
-                id.get(),
-                assign.version().get(),
-                plan.version().get(),
-                status.version().get(),
-                comment.version().get(),
-            )
-        },
+        move || (id.get(), saved.map(|s| s.get())),
         |(id, ..)| async move {
             match id {
                 Some(id) => exception_detail(id).await,
@@ -329,6 +350,8 @@ pub fn ExceptionPage() -> impl IntoView {
         plan,
         status,
         comment,
+        status_saves,
+        comment_saves,
     };
     view! {
         <p><a href="/exceptions">"← The queue"</a></p>
@@ -349,6 +372,9 @@ struct Actions {
     plan: ServerAction<ExceptionPlan>,
     status: ServerAction<SetStatus>,
     comment: ServerAction<ExceptionComment>,
+    /// Successful saves: the note and comment boxes empty after one.
+    status_saves: Memo<usize>,
+    comment_saves: Memo<usize>,
 }
 
 #[component]
@@ -416,7 +442,13 @@ fn ExceptionScreen(view: ExceptionPageView, actions: Actions) -> impl IntoView {
                     <ActionForm action=actions.comment attr:class="stack">
                         <input type="hidden" name="id" value=id/>
                         <label for="comment-body">"Add a comment"</label>
-                        <textarea id="comment-body" name="body" rows="3" required></textarea>
+                        <textarea
+                            id="comment-body"
+                            name="body"
+                            rows="3"
+                            required
+                            prop:value=move || { actions.comment_saves.track(); String::new() }
+                        ></textarea>
                         <button type="submit">"Comment"</button>
                     </ActionForm>
                     <ActionError value=actions.comment.value()/>
@@ -470,7 +502,12 @@ fn WorkForms(e: ExceptionRow, people: Vec<Person>, actions: Actions) -> impl Int
                         }).collect_view()}
                     </select>
                     <label for="status-note">"Note (required to dismiss; added to the comments)"</label>
-                    <textarea id="status-note" name="note" rows="2"></textarea>
+                    <textarea
+                        id="status-note"
+                        name="note"
+                        rows="2"
+                        prop:value=move || { actions.status_saves.track(); String::new() }
+                    ></textarea>
                     <p class="hint">"Resolved by hand: if the next sync still finds the break, it reopens."</p>
                     <button type="submit">"Change status"</button>
                     <ActionError value=actions.status.value()/>
