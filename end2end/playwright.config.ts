@@ -43,7 +43,7 @@ export default defineConfig({
     cwd: "..",
     command:
       `rm -rf ${dataDir} && mkdir -p ${dataDir} && ` +
-      `RUST_LOG=warn DATABASE_URL=sqlite://${dataDir}/clearline.db CLEARLINE_SETUP_TOKEN_FILE=${dataDir}/setup-token CLEARLINE_SECRET_KEY_FILE=${dataDir}/secret.key ` +
+      `RUST_LOG=warn DATABASE_URL=sqlite://${dataDir}/clearline.db CLEARLINE_SETUP_TOKEN_FILE=${dataDir}/setup-token CLEARLINE_SECRET_KEY_FILE=${dataDir}/secret.key CLEARLINE_DEMO_INFO_FILE=${dataDir}/demo.json ` +
       `LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR=127.0.0.1:${port} ./target/debug/clearline serve`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,

@@ -53,7 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=pages::settings::SettingsPage/>
                     <Route path=path!("audit") view=pages::audit::AuditPage/>
                     <Route path=path!("connections") view=pages::connections::ConnectionsPage/>
-                    <Route path=path!("mapping") view=|| view! { <Screen id="mapping"/> }/>
+                    <Route path=path!("mapping") view=pages::mapping::MappingPage/>
                     <Route path=path!("matrix") view=|| view! { <Screen id="matrix"/> }/>
                     <Route path=path!("preflight") view=|| view! { <Screen id="preflight"/> }/>
                     <Route path=path!("pilot") view=|| view! { <Screen id="pilot"/> }/>

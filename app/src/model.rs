@@ -51,6 +51,121 @@ pub struct Person {
     pub name: String,
 }
 
+/// A live connection to QBO or Wise, as the browser sees it (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    /// `qbo` or `wise`.
+    pub provider: String,
+    pub label: String,
+    /// `connected`, `failing` or `disconnected`.
+    pub status: String,
+    pub display_name: String,
+    pub external_id: String,
+    pub auth_kind: String,
+    pub expires_on: Option<chrono::NaiveDate>,
+    pub days_left: Option<i64>,
+    pub connected_at: String,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    /// Facts learned on connect, as label/value pairs (e.g. multicurrency on).
+    pub facts: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub account_type: String,
+    pub currency: Option<String>,
+}
+
+/// One mapping version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappingView {
+    pub id: i64,
+    pub status: String,
+    /// (currency, account id, account name)
+    pub accounts: Vec<(String, String, String)>,
+    pub fee_account: Option<(String, String)>,
+    pub test_run: Option<RunView>,
+    pub created_at: String,
+}
+
+/// A sync or test-batch run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunView {
+    pub id: i64,
+    pub purpose: String,
+    pub trigger: String,
+    /// queued, running, succeeded, failed
+    pub status: String,
+    pub step: String,
+    pub done: i64,
+    pub total: i64,
+    pub percent: i32,
+    pub error: Option<String>,
+    pub window: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    /// What it found, as label/value pairs.
+    pub facts: Vec<(String, String)>,
+    /// Sample exceptions of a test batch: (kind, currency, difference, reason).
+    pub sample: Vec<(String, String, String, String)>,
+    pub spike: bool,
+}
+
+impl RunView {
+    pub fn is_active(&self) -> bool {
+        self.status == "queued" || self.status == "running"
+    }
+}
+
+/// Posting lag of one connection path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LagView {
+    pub path: String,
+    pub pairs: usize,
+    pub median: String,
+    pub p95: String,
+    pub cadence: String,
+}
+
+/// Everything the Connections and Mapping screens show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncView {
+    pub qbo_configured: bool,
+    /// Wise partner OAuth is available (else: API token).
+    pub wise_oauth_configured: bool,
+    pub qbo: Option<ConnectionView>,
+    pub wise: Option<ConnectionView>,
+    pub balances: Vec<String>,
+    pub bank_accounts: Vec<AccountView>,
+    pub expense_accounts: Vec<AccountView>,
+    pub active_mapping: Option<MappingView>,
+    pub pending_mapping: Option<MappingView>,
+    pub exceptions_owner: Option<i64>,
+    pub setup_owner: Option<i64>,
+    pub escalation_owner: Option<i64>,
+    pub people: Vec<Person>,
+    pub runs: Vec<RunView>,
+    pub lag: Vec<LagView>,
+    pub lag_rule: String,
+    pub can_edit: bool,
+    pub can_sync: bool,
+    pub today: chrono::NaiveDate,
+}
+
+/// How an organization syncs and its alert thresholds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSettingsView {
+    /// `batch` or `continuous`.
+    pub sync_mode: String,
+    pub schedule_hours: i32,
+    pub window_days: i32,
+    pub stall_days: i32,
+    pub spike_percent: i32,
+}
+
 /// The Exceptions screen: one page of the queue, who can own an exception, and whether the
 /// caller may work it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
-import { readFileSync } from "fs";
-import { join } from "path";
+import { expect, test } from "@playwright/test";
+import { hydrated, setupToken, signIn } from "./helpers";
 
 // One story, in order: the first owner sets Clearline up, adds a bookkeeper, and each of
 // them meets the rules that keep the books under control.
@@ -9,22 +8,6 @@ test.describe.configure({ mode: "serial" });
 const owner = { email: "ann@studio.example", name: "Ann Owner", password: "correct horse battery" };
 const bookkeeper = { email: "bob@books.example", name: "Bob Books", password: "bookkeeping is fun" };
 const org = "Studio Nord";
-
-function setupToken(): string {
-  return readFileSync(join(__dirname, "..", "..", "target", "e2e", "setup-token"), "utf8").trim();
-}
-
-async function hydrated(page: Page) {
-  await page.locator("body[data-hydrated]").waitFor();
-}
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("E-mail").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
 
 test("first-run setup creates the owner", async ({ page }) => {
   await page.goto(`/setup?token=${setupToken()}`);

@@ -231,3 +231,12 @@ CREATE TABLE exception_comments (
 CREATE INDEX exception_comments_of ON exception_comments (exception_id, id);
 
 ALTER TABLE webhook_inbox ADD COLUMN run_id BIGINT;
+
+-- The demo organization (only on servers started without Wise/QBO configuration): which
+-- organization it is and the day its six months of activity end, so a restart re-seeds the
+-- emulators with the same data.
+CREATE TABLE demo (
+    id               INTEGER PRIMARY KEY CHECK (id = 1),
+    organization_id  BIGINT NOT NULL REFERENCES organizations(id),
+    anchor           DATE NOT NULL
+);

@@ -39,10 +39,58 @@ pub struct Settings {
     pub secret_key: SecretKey,
     /// Intuit's webhook verifier token (`CLEARLINE_QBO_WEBHOOK_VERIFIER`).
     pub qbo_webhook_verifier: Option<qbo::oauth::Secret>,
+    /// The deployment's Intuit app (`CLEARLINE_QBO_CLIENT_ID`, `CLEARLINE_QBO_CLIENT_SECRET`,
+    /// `CLEARLINE_QBO_ENVIRONMENT` = production or sandbox).
+    pub qbo_app: Option<QboApp>,
+    /// Wise partner OAuth (`CLEARLINE_WISE_CLIENT_ID`, `CLEARLINE_WISE_CLIENT_SECRET`, and the
+    /// consent page `CLEARLINE_WISE_AUTHORIZE_URL`, default `https://wise.com/oauth/authorize/`).
+    pub wise_app: Option<WiseApp>,
+    /// The Wise API (`CLEARLINE_WISE_API_URL`, default production; sandbox:
+    /// `https://api.sandbox.transferwise.tech`).
+    pub wise_api_url: String,
+    /// `CLEARLINE_DEMO`: `auto` (default: a demo organization on the built-in emulators when
+    /// no Intuit app is configured), `on` or `off`.
+    pub demo: bool,
+    /// How long a job worker's claim lasts without renewal (`CLEARLINE_JOB_LEASE_SECS`,
+    /// default 60): a run whose server died is retried after it.
+    pub job_lease_secs: i64,
+    /// Writes where the demo's emulators listen, as JSON (`CLEARLINE_DEMO_INFO_FILE`), for
+    /// tests that inject faults into them.
+    pub demo_info_file: Option<std::path::PathBuf>,
+    /// Run the job worker in this process (`CLEARLINE_JOBS`, default on; `off` for an
+    /// instance that only serves pages while others run the jobs).
+    pub run_jobs: bool,
+}
+
+/// The deployment's Wise partner registration.
+#[derive(Clone, Debug)]
+pub struct WiseApp {
+    pub client_id: String,
+    pub client_secret: qbo::oauth::Secret,
+    pub authorize_url: String,
+}
+
+/// The deployment's Intuit app.
+#[derive(Clone, Debug)]
+pub struct QboApp {
+    pub client_id: String,
+    pub client_secret: qbo::oauth::Secret,
+    pub sandbox: bool,
 }
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Settings> {
+        let mut settings = Self::from_env_without_demo()?;
+        settings.demo = match std::env::var("CLEARLINE_DEMO").ok().as_deref() {
+            None | Some("" | "auto") => settings.qbo_app.is_none(),
+            Some("on" | "1" | "true") => true,
+            Some("off" | "0" | "false") => false,
+            Some(other) => anyhow::bail!("CLEARLINE_DEMO={other:?}: use auto, on or off"),
+        };
+        Ok(settings)
+    }
+
+    fn from_env_without_demo() -> anyhow::Result<Settings> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let addr_text = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let addr: SocketAddr = addr_text.parse().with_context(|| {
@@ -74,6 +122,60 @@ impl Settings {
             },
             qbo_webhook_verifier: var("CLEARLINE_QBO_WEBHOOK_VERIFIER")
                 .map(qbo::oauth::Secret::new),
+            qbo_app: match (
+                var("CLEARLINE_QBO_CLIENT_ID"),
+                var("CLEARLINE_QBO_CLIENT_SECRET"),
+            ) {
+                (Some(client_id), Some(secret)) => Some(QboApp {
+                    client_id,
+                    client_secret: qbo::oauth::Secret::new(secret),
+                    sandbox: match var("CLEARLINE_QBO_ENVIRONMENT").as_deref() {
+                        None | Some("production") => false,
+                        Some("sandbox") => true,
+                        Some(other) => anyhow::bail!(
+                            "CLEARLINE_QBO_ENVIRONMENT={other:?}: use production or sandbox"
+                        ),
+                    },
+                }),
+                (None, None) => None,
+                _ => anyhow::bail!(
+                    "set both CLEARLINE_QBO_CLIENT_ID and CLEARLINE_QBO_CLIENT_SECRET, or neither"
+                ),
+            },
+            wise_app: match (
+                var("CLEARLINE_WISE_CLIENT_ID"),
+                var("CLEARLINE_WISE_CLIENT_SECRET"),
+            ) {
+                (Some(client_id), Some(secret)) => Some(WiseApp {
+                    client_id,
+                    client_secret: qbo::oauth::Secret::new(secret),
+                    authorize_url: var("CLEARLINE_WISE_AUTHORIZE_URL")
+                        .unwrap_or_else(|| "https://wise.com/oauth/authorize/".into()),
+                }),
+                (None, None) => None,
+                _ => anyhow::bail!(
+                    "set both CLEARLINE_WISE_CLIENT_ID and CLEARLINE_WISE_CLIENT_SECRET, or neither"
+                ),
+            },
+            wise_api_url: var("CLEARLINE_WISE_API_URL")
+                .unwrap_or_else(|| "https://api.wise.com".into()),
+            demo: false,
+            demo_info_file: var("CLEARLINE_DEMO_INFO_FILE").map(Into::into),
+            run_jobs: match var("CLEARLINE_JOBS").as_deref() {
+                None | Some("on" | "1" | "true") => true,
+                Some("off" | "0" | "false") => false,
+                Some(other) => anyhow::bail!("CLEARLINE_JOBS={other:?}: use on or off"),
+            },
+            job_lease_secs: match var("CLEARLINE_JOB_LEASE_SECS") {
+                None => 60,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| (2..=3600).contains(n))
+                    .with_context(|| {
+                        format!("CLEARLINE_JOB_LEASE_SECS={v:?}: a number of seconds, 2 to 3600")
+                    })?,
+            },
             secret_key: match var("CLEARLINE_SECRET_KEY") {
                 Some(key) => SecretKey::Inline(qbo::oauth::Secret::new(key)),
                 None => SecretKey::File(

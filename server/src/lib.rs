@@ -4,6 +4,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod connect_oauth;
+pub mod demo;
+pub mod demo_org;
+pub mod jobs;
 pub mod logging;
 pub mod reconcile;
 pub mod web;

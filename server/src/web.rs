@@ -47,6 +47,7 @@ pub fn router(
     Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::webhooks::routes(state.db.clone(), hooks))
+        .merge(crate::connect_oauth::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), page_guard))
@@ -89,6 +90,9 @@ pub struct Running {
     pub db: Db,
     /// The one-time setup token, when nobody has an account yet.
     pub setup_token: Option<String>,
+    /// The demo organization and its emulators, when this server runs one.
+    pub demo: Option<crate::demo_org::Demo>,
+    jobs: JoinHandle<()>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -96,6 +100,7 @@ pub struct Running {
 impl Running {
     /// Stops accepting, finishes in-flight requests, and waits.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.jobs.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -130,11 +135,52 @@ pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow
             .with_context(|| format!("writing the setup token to {}", path.display()))?;
     }
     let vault = settings.vault()?;
+    let now = chrono::Utc::now();
+    let (connectors, demo_parts) = if settings.demo {
+        let (emulators, existing, anchor) = crate::demo_org::start_emulators(&db, now).await?;
+        (
+            crate::demo_org::connectors(&emulators, &settings.public_url)?,
+            Some((emulators, existing, anchor)),
+        )
+    } else {
+        (connectors(settings)?, None)
+    };
     let state = AppState {
         leptos_options,
         db: db.clone(),
         clock: chrono::Utc::now,
         vault,
+        connectors,
+        job_lease: chrono::Duration::seconds(settings.job_lease_secs),
+    };
+    let worker = worker_name();
+    let demo = match demo_parts {
+        Some((emulators, existing, anchor)) => Some(
+            crate::demo_org::prepare(
+                &state.sync_context(&worker),
+                emulators,
+                existing,
+                anchor,
+                now,
+            )
+            .await
+            .context("preparing the demo organization")?,
+        ),
+        None => None,
+    };
+    if let (Some(demo), Some(path)) = (&demo, &settings.demo_info_file) {
+        let info = serde_json::json!({
+            "wise": demo.emulators.wise.base_url(),
+            "qbo": demo.emulators.qbo.base_url(),
+            "organization_id": demo.organization_id,
+        });
+        std::fs::write(path, info.to_string())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let jobs = if settings.run_jobs {
+        tokio::spawn(crate::jobs::run(state.sync_context(worker)))
+    } else {
+        tokio::spawn(async {})
     };
     let app = router(
         state,
@@ -158,9 +204,58 @@ pub async fn start(settings: &Settings, leptos_options: LeptosOptions) -> anyhow
         addr,
         db,
         setup_token,
+        demo,
+        jobs,
         shutdown: Some(tx),
         task,
     })
+}
+
+/// The real services: Wise at `CLEARLINE_WISE_API_URL`, QBO when an Intuit app is configured.
+fn connectors(settings: &Settings) -> anyhow::Result<control::sync::Connectors> {
+    let qbo = match &settings.qbo_app {
+        Some(app) => {
+            let endpoints = if app.sandbox {
+                qbo::Endpoints::sandbox()
+            } else {
+                qbo::Endpoints::production()
+            };
+            let redirect = format!("{}/connect/qbo/callback", settings.public_url)
+                .parse()
+                .context("CLEARLINE_PUBLIC_URL is not a URL")?;
+            Some(qbo::ClientConfig::new(
+                endpoints,
+                qbo::OAuthConfig::new(app.client_id.clone(), app.client_secret.clone(), redirect),
+            ))
+        }
+        None => None,
+    };
+    let wise_oauth = settings.wise_app.as_ref().map(|app| wise::OAuthConfig {
+        client_id: app.client_id.clone(),
+        client_secret: app.client_secret.expose().into(),
+        authorize_url: app.authorize_url.clone(),
+        token_url: format!(
+            "{}/oauth/token",
+            settings.wise_api_url.trim_end_matches('/')
+        ),
+        redirect_uri: format!("{}/connect/wise/callback", settings.public_url),
+    });
+    Ok(control::sync::Connectors {
+        wise_base_url: settings.wise_api_url.clone(),
+        wise_retry: wise::RetryPolicy::default(),
+        qbo,
+        wise_oauth,
+    })
+}
+
+/// A name for this process's job worker, unique across instances sharing a database.
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "clearline".into());
+    format!(
+        "{host}-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// The Leptos options for serving the built site: `target/site` unless `LEPTOS_SITE_ROOT`
@@ -186,6 +281,26 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let mut running = start(&settings, options).await?;
     tracing::info!(addr = %running.addr, backend = ?running.db.backend(), "Clearline is listening");
     println!("Clearline is running at {}", settings.public_url);
+    if running.demo.is_some() {
+        println!();
+        println!(
+            "Demo organization \"{}\" (built-in Wise and QuickBooks emulators):",
+            crate::demo_org::ORGANIZATION
+        );
+        println!(
+            "  owner:      {} / {}",
+            crate::demo_org::OWNER_EMAIL,
+            crate::demo_org::OWNER_PASSWORD
+        );
+        println!(
+            "  bookkeeper: {} / {}",
+            crate::demo_org::BOOKKEEPER_EMAIL,
+            crate::demo_org::BOOKKEEPER_PASSWORD
+        );
+        println!(
+            "Set CLEARLINE_QBO_CLIENT_ID/CLEARLINE_QBO_CLIENT_SECRET (or CLEARLINE_DEMO=off) to run without it."
+        );
+    }
     if let Some(token) = &running.setup_token {
         println!();
         println!(

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod connections;
 pub mod exceptions;
 pub mod members;
+pub mod sync;
 pub mod uploads;
 
 pub use audit::*;
@@ -14,4 +15,5 @@ pub use auth::*;
 pub use connections::*;
 pub use exceptions::*;
 pub use members::*;
+pub use sync::*;
 pub use uploads::*;

@@ -3,6 +3,7 @@
 pub mod layout;
 pub mod messages;
 pub mod renewal;
+pub mod sync_panel;
 
 /// A full page load of `path`: drops every piece of client state (used after signing in,
 /// switching organization, or signing out).

@@ -1,9 +1,10 @@
-//! Home: who is signed in where, and authorizations that need renewing. Sync, match-rate
-//! and exception figures arrive with the connections and control-room issues.
+//! Home: who is signed in where, authorizations that need renewing, and the sync (last run,
+//! match rate, Sync now with live progress). The control-room figures arrive with issue #7.
 
-use crate::api::{connection_paths_list, me};
+use crate::api::{connection_paths_list, health_alerts, me};
 use crate::components::messages::LoadError;
 use crate::components::renewal::renewal_words;
+use crate::components::sync_panel::SyncPanel;
 use control::connection_path::Renewal;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -25,12 +26,8 @@ pub fn HomePage() -> impl IntoView {
                             </p>
                         </section>
                         <RenewalAlerts/>
-                        <section class="card" aria-label="Health">
-                            <h2>"Health at a glance"</h2>
-                            <p class="not-built" role="note">
-                                "Not built yet: connection states, expiry countdowns, last sync, match rate and exception counts arrive with issues #6 and #7."
-                            </p>
-                        </section>
+                        <HealthAlerts/>
+                        <SyncPanel can_sync=who.role.allows(control::Role::Bookkeeper)/>
                     }),
                     Err(e) => Either::Right(view! { <LoadError error=e/> }),
                 }
@@ -66,6 +63,25 @@ fn RenewalAlerts() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// Feed stalls, exception spikes, failing connections and authorizations running out.
+#[component]
+fn HealthAlerts() -> impl IntoView {
+    let data = Resource::new(|| (), |_| health_alerts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let alerts = data.await.unwrap_or_default();
+                (!alerts.is_empty()).then(|| view! {
+                    <section class="card alert" aria-label="Health alerts" data-testid="health-alerts">
+                        <h2>"Health alerts"</h2>
+                        <ul>{alerts.into_iter().map(|a| view! { <li class="warn">{a}</li> }).collect_view()}</ul>
                     </section>
                 })
             })}

@@ -5,6 +5,7 @@ pub mod connections;
 pub mod exceptions;
 pub mod home;
 pub mod login;
+pub mod mapping;
 pub mod not_found;
 pub mod screens;
 pub mod settings;

@@ -27,7 +27,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/connections",
         title: "Connections",
         purpose: "Connect QuickBooks Online and Wise; the bank-feed and Wise-app paths, each with its test status and renewal date.",
-        planned_in: Some(6),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
@@ -35,7 +35,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/mapping",
         title: "Mapping",
         purpose: "Each Wise balance to one QuickBooks bank account, the Bank Charges account, and the named owners. Changes stay pending until a test batch passes.",
-        planned_in: Some(6),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {

@@ -1,6 +1,10 @@
-//! Settings (owners only): the organization's members and roles, and new organizations.
+//! Settings (owners only): the organization's members and roles, sync mode and thresholds,
+//! and new organizations.
 
-use crate::api::{MembersActive, MembersAdd, MembersRole, OrganizationCreate, members_list};
+use crate::api::{
+    MembersActive, MembersAdd, MembersRole, OrganizationCreate, SyncSettingsUpdate, members_list,
+    sync_settings_get,
+};
 use crate::components::hard_navigate;
 use crate::components::messages::{ActionDone, ActionError, LoadError};
 use crate::error::AppError;
@@ -72,6 +76,7 @@ pub fn SettingsPage() -> impl IntoView {
             <ActionError value=add.value()/>
             <ActionDone value=add.value() text="Member added."/>
         </section>
+        <SyncSettings/>
         <section class="card" aria-labelledby="org-h">
             <h2 id="org-h">"New organization"</h2>
             <p>"Serve another client business from this login; you become its owner."</p>
@@ -132,5 +137,45 @@ fn MemberTable(
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// Sync mode and thresholds (owners).
+#[component]
+fn SyncSettings() -> impl IntoView {
+    let save = ServerAction::<SyncSettingsUpdate>::new();
+    let data = Resource::new(move || save.version().get(), |_| sync_settings_get());
+    view! {
+        <section class="card" aria-labelledby="sync-h">
+            <h2 id="sync-h">"Sync"</h2>
+            <p class="purpose">
+                "Supervised batch (the default) syncs on a schedule; near-continuous also syncs when Wise or QuickBooks sends a verified webhook. "
+                "Choose near-continuous only when the posting-lag telemetry and the exception volume justify it."
+            </p>
+            <ActionError value=save.value()/>
+            <ActionDone value=save.value() text="Sync settings saved."/>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    data.await.ok().map(|s| view! {
+                        <ActionForm action=save attr:class="stack">
+                            <label for="sync-mode">"Mode"</label>
+                            <select id="sync-mode" name="sync_mode">
+                                <option value="batch" selected=s.sync_mode == "batch">"Supervised batch (scheduled)"</option>
+                                <option value="continuous" selected=s.sync_mode == "continuous">"Near-continuous (schedule + webhooks)"</option>
+                            </select>
+                            <label for="sync-hours">"Hours between scheduled runs"</label>
+                            <input id="sync-hours" name="schedule_hours" type="number" min="1" max="168" value=s.schedule_hours.to_string()/>
+                            <label for="sync-window">"Window (days back each run pulls)"</label>
+                            <input id="sync-window" name="window_days" type="number" min="1" max="730" value=s.window_days.to_string()/>
+                            <label for="sync-stall">"Feed stall after (days without a posting)"</label>
+                            <input id="sync-stall" name="stall_days" type="number" min="1" max="60" value=s.stall_days.to_string()/>
+                            <label for="sync-spike">"Exception spike above (% of a run's bank lines)"</label>
+                            <input id="sync-spike" name="spike_percent" type="number" min="1" max="100" value=s.spike_percent.to_string()/>
+                            <button type="submit">"Save sync settings"</button>
+                        </ActionForm>
+                    })
+                })}
+            </Suspense>
+        </section>
     }
 }

@@ -16,11 +16,26 @@ pub struct AppState {
     pub clock: Clock,
     /// Seals tokens and keys before they are stored.
     pub vault: control::secrets::Vault,
+    /// Where Wise and QBO are (the real services or the built-in emulators).
+    pub connectors: control::sync::Connectors,
+    /// How long a job claim lasts without renewal.
+    pub job_lease: chrono::Duration,
 }
 
 impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
+    }
+
+    /// What a sync worker or a connect flow needs, named after its caller.
+    pub fn sync_context(&self, worker: impl Into<String>) -> control::sync::Context {
+        control::sync::Context {
+            db: self.db.clone(),
+            vault: self.vault.clone(),
+            connectors: self.connectors.clone(),
+            worker: worker.into(),
+            lease: self.job_lease,
+        }
     }
 }
 

@@ -99,15 +99,8 @@ pub struct WiseProfile {
     pub business: bool,
 }
 
-/// Checks a personal token and lists its profiles (nothing is stored).
-pub async fn wise_profiles(ctx: &Context, token: &str) -> Result<Vec<WiseProfile>> {
-    let client = personal_client(ctx, token)?;
-    let profiles = client
-        .profiles()
-        .await
-        .map_err(|e| provider_error(Provider::Wise, e))?;
-    Ok(profiles
-        .into_iter()
+fn profiles_of(list: Vec<wise::api_types::Profile>) -> Vec<WiseProfile> {
+    list.into_iter()
         .map(|p| WiseProfile {
             id: p.id,
             business: matches!(p.kind, wise::api_types::ProfileType::Business),
@@ -117,11 +110,20 @@ pub async fn wise_profiles(ctx: &Context, token: &str) -> Result<Vec<WiseProfile
                 .or(p.full_name.clone())
                 .unwrap_or_else(|| format!("Profile {}", p.id)),
         })
-        .collect())
+        .collect()
 }
 
-/// Stores a Wise connection for `profile_id` (a business profile the token can see, or the
-/// only business profile when `None`) and its balances.
+/// Checks a personal token and lists its profiles (nothing is stored).
+pub async fn wise_profiles(ctx: &Context, token: &str) -> Result<Vec<WiseProfile>> {
+    let client = personal_client(ctx, token)?;
+    let profiles = client
+        .profiles()
+        .await
+        .map_err(|e| provider_error(Provider::Wise, e))?;
+    Ok(profiles_of(profiles))
+}
+
+/// Stores a Wise connection made with a personal API token.
 pub async fn wise(
     ctx: &Context,
     actor: &Actor,
@@ -140,7 +142,80 @@ pub async fn wise(
             ControlError::Invalid(format!("the SCA private key is not a PEM RSA key: {e}"))
         })?;
     }
-    let profiles = wise_profiles(ctx, token).await?;
+    let client = personal_client(ctx, token)?;
+    let secret = WiseSecret::Personal {
+        token: token.to_owned(),
+        sca_key_pem,
+    };
+    save_wise(
+        ctx,
+        actor,
+        organization_id,
+        &client,
+        secret,
+        "personal_token",
+        profile_id,
+        now,
+    )
+    .await
+}
+
+/// Stores a Wise connection from partner OAuth: exchanges the one-time `code` of the redirect
+/// (the profile the user chose comes with it as `profileId`).
+pub async fn wise_oauth(
+    ctx: &Context,
+    actor: &Actor,
+    organization_id: i64,
+    code: &str,
+    profile_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Connection> {
+    let config = ctx.connectors.wise_oauth.clone().ok_or_else(|| {
+        ControlError::Invalid("Wise partner OAuth is not configured on this server".into())
+    })?;
+    let session = wise::OAuthSession::exchange_code(config, code, None)
+        .await
+        .map_err(|e| provider_error(Provider::Wise, e))?;
+    let secret = WiseSecret::from_tokens(&session.tokens().await);
+    let client = wise::WiseClient::builder(
+        ctx.connectors.wise_base_url.clone(),
+        wise::Auth::OAuth(std::sync::Arc::new(session)),
+    )
+    .retry(ctx.connectors.wise_retry.clone())
+    .build()
+    .map_err(|e| provider_error(Provider::Wise, e))?;
+    save_wise(
+        ctx,
+        actor,
+        organization_id,
+        &client,
+        secret,
+        "oauth",
+        profile_id,
+        now,
+    )
+    .await
+}
+
+/// Picks the profile (the given one, or the only business profile), lists its balances and
+/// stores the connection.
+#[allow(clippy::too_many_arguments)]
+async fn save_wise(
+    ctx: &Context,
+    actor: &Actor,
+    organization_id: i64,
+    client: &wise::WiseClient,
+    secret: WiseSecret,
+    auth_kind: &'static str,
+    profile_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Connection> {
+    let profiles = profiles_of(
+        client
+            .profiles()
+            .await
+            .map_err(|e| provider_error(Provider::Wise, e))?,
+    );
     let chosen = match profile_id {
         Some(id) => profiles.iter().find(|p| p.id == id).ok_or_else(|| {
             ControlError::Invalid("that profile is not visible to this token".into())
@@ -162,7 +237,6 @@ pub async fn wise(
             }
         }
     };
-    let client = personal_client(ctx, token)?;
     let balances: Vec<WiseBalance> = client
         .balances(chosen.id)
         .await
@@ -174,10 +248,6 @@ pub async fn wise(
             profile_id: chosen.id,
         })
         .collect();
-    let secret = WiseSecret::Personal {
-        token: token.to_owned(),
-        sca_key_pem,
-    };
     let conn = connections::save(
         &ctx.db,
         &ctx.vault,
@@ -185,7 +255,7 @@ pub async fn wise(
         organization_id,
         NewConnection {
             provider: Provider::Wise,
-            auth_kind: "personal_token",
+            auth_kind,
             external_id: chosen.id.to_string(),
             display_name: chosen.name.clone(),
             secret: serde_json::to_string(&secret)

@@ -7,6 +7,7 @@
 pub mod connection_path;
 pub mod email;
 pub mod exception_status;
+pub mod feed_stall;
 pub mod lifecycle;
 pub mod people;
 pub mod role;
@@ -34,11 +35,15 @@ pub mod convert;
 #[cfg(feature = "storage")]
 pub mod db;
 #[cfg(feature = "storage")]
+pub mod demo_record;
+#[cfg(feature = "storage")]
 mod error;
 #[cfg(feature = "storage")]
 pub mod exceptions;
 #[cfg(feature = "storage")]
 pub mod findings;
+#[cfg(feature = "storage")]
+pub mod jobs;
 #[cfg(feature = "storage")]
 pub mod lines;
 #[cfg(feature = "storage")]

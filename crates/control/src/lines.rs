@@ -440,3 +440,41 @@ pub async fn book_entries_in(tx: &mut Tx, organization_id: i64) -> Result<Vec<Bo
         })
         .collect()
 }
+
+/// Feed stalls of every mapped balance (see [`crate::feed_stall`]).
+pub async fn feed_stalls(
+    db: &Db,
+    organization_id: i64,
+    accounts: &BTreeMap<String, String>,
+    today: NaiveDate,
+    stall_days: i64,
+) -> Result<Vec<crate::feed_stall::Stall>> {
+    let mut tx = db.begin().await?;
+    let mut out = Vec::new();
+    for (currency, account) in accounts {
+        const LAST: &str = "SELECT MAX(txn_date) FROM book_entries WHERE organization_id = $1 \
+            AND bank_account_id = $2 AND deleted_at IS NULL";
+        let last: Option<NaiveDate> = on_tx!(&mut tx, conn => sqlx::query_scalar(LAST)
+            .bind(organization_id).bind(account).fetch_one(conn).await)?;
+        let after = last.map_or(DateTime::<Utc>::UNIX_EPOCH, |d| {
+            (d + chrono::Duration::days(1))
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+        });
+        const AFTER: &str = "SELECT MIN(booked_at), COUNT(*) FROM bank_lines WHERE organization_id = $1 \
+            AND currency = $2 AND booked_at >= $3";
+        let (first, n): (Option<DateTime<Utc>>, i64) = on_tx!(&mut tx, conn => sqlx::query_as(AFTER)
+            .bind(organization_id).bind(currency).bind(after).fetch_one(conn).await)?;
+        if let Some(s) = crate::feed_stall::detect(
+            currency,
+            last,
+            first.map(|t| t.date_naive()),
+            n,
+            today,
+            stall_days,
+        ) {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}

@@ -33,6 +33,8 @@ pub struct Connectors {
     pub wise_retry: wise::RetryPolicy,
     /// `None` when the deployment has no Intuit app configured.
     pub qbo: Option<qbo::ClientConfig>,
+    /// Wise partner OAuth, where the deployment is registered with Wise.
+    pub wise_oauth: Option<wise::OAuthConfig>,
 }
 
 /// What a Wise connection keeps sealed.
@@ -44,6 +46,23 @@ pub enum WiseSecret {
         #[serde(default)]
         sca_key_pem: Option<String>,
     },
+    /// Partner OAuth: refreshed (and rotated) by the client; the newest pair is stored back.
+    #[serde(rename = "oauth")]
+    OAuth {
+        access_token: String,
+        refresh_token: Option<String>,
+        expires_at: Option<DateTime<Utc>>,
+    },
+}
+
+impl WiseSecret {
+    pub fn from_tokens(t: &wise::TokenSet) -> WiseSecret {
+        WiseSecret::OAuth {
+            access_token: t.access_token.expose().to_owned(),
+            refresh_token: t.refresh_token.as_ref().map(|r| r.expose().to_owned()),
+            expires_at: t.expires_at,
+        }
+    }
 }
 
 /// Everything a worker needs.
@@ -372,17 +391,62 @@ async fn wise_client(ctx: &Context, org: i64) -> Result<(wise::WiseClient, i64),
         .external_id
         .parse()
         .map_err(|_| wise_failure("the stored profile id is not a number; connect Wise again"))?;
-    let WiseSecret::Personal { token, sca_key_pem } = secret;
-    let mut builder = wise::WiseClient::builder(
-        ctx.connectors.wise_base_url.clone(),
-        wise::Auth::Personal(token.into()),
-    )
-    .retry(ctx.connectors.wise_retry.clone());
-    if let Some(pem) = sca_key_pem {
-        let key = wise::PrivateKey::from_pem(&pem).map_err(wise_failure)?;
-        builder = builder.sca_key(key);
-    }
+    let builder = match secret {
+        WiseSecret::Personal { token, sca_key_pem } => {
+            let mut builder = wise::WiseClient::builder(
+                ctx.connectors.wise_base_url.clone(),
+                wise::Auth::Personal(token.into()),
+            );
+            if let Some(pem) = sca_key_pem {
+                let key = wise::PrivateKey::from_pem(&pem).map_err(wise_failure)?;
+                builder = builder.sca_key(key);
+            }
+            builder
+        }
+        WiseSecret::OAuth {
+            access_token,
+            refresh_token,
+            expires_at,
+        } => {
+            let config = ctx.connectors.wise_oauth.clone().ok_or_else(|| {
+                wise_failure("partner OAuth is not configured on this server any more")
+            })?;
+            let tokens = wise::TokenSet {
+                access_token: access_token.into(),
+                refresh_token: refresh_token.map(Into::into),
+                expires_at,
+            };
+            let session =
+                wise::OAuthSession::from_tokens(config, tokens, Some(persist_wise(ctx, org)));
+            wise::WiseClient::builder(
+                ctx.connectors.wise_base_url.clone(),
+                wise::Auth::OAuth(std::sync::Arc::new(session)),
+            )
+        }
+    };
+    let builder = builder.retry(ctx.connectors.wise_retry.clone());
     Ok((builder.build().map_err(wise_failure)?, profile_id))
+}
+
+/// Stores every rotated Wise token pair of `org`, sealed (the refresh runs under the client's
+/// lock; storing happens right after, on the runtime).
+fn persist_wise(ctx: &Context, org: i64) -> wise::PersistTokens {
+    let db = ctx.db.clone();
+    let vault = ctx.vault.clone();
+    std::sync::Arc::new(move |tokens: &wise::TokenSet| {
+        let Ok(text) = serde_json::to_string(&WiseSecret::from_tokens(tokens)) else {
+            return;
+        };
+        let (db, vault) = (db.clone(), vault.clone());
+        tokio::spawn(async move {
+            if let Err(e) =
+                connections::store_secret(&db, &vault, org, Provider::Wise, &text, None, Utc::now())
+                    .await
+            {
+                tracing::error!(organization = org, error = %e, "could not store rotated Wise tokens");
+            }
+        });
+    })
 }
 
 /// The QBO client of a deployment, persisting every rotated token of `org` sealed.

@@ -80,3 +80,18 @@ pub async fn pending(db: &Db, limit: i64) -> Result<Vec<Pending>> {
         ORDER BY occurred_at IS NULL, occurred_at, id LIMIT $1";
     Ok(on_pool!(db, pool => sqlx::query_as::<_, Pending>(Q).bind(limit).fetch_all(pool).await)?)
 }
+
+/// Marks events processed (with the run they triggered, if any).
+pub async fn mark_processed(
+    db: &Db,
+    ids: &[i64],
+    run_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    for id in ids {
+        on_tx!(&mut tx, conn => sqlx::query("UPDATE webhook_inbox SET processed_at = $1, run_id = $2 WHERE id = $3")
+            .bind(now).bind(run_id).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await
+}

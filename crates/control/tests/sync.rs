@@ -115,6 +115,13 @@ async fn world(db: Db) -> World {
                 request_timeout: std::time::Duration::from_secs(5),
             },
             qbo: Some(config),
+            wise_oauth: Some(wise::OAuthConfig {
+                client_id: "clearline".into(),
+                client_secret: "clearline-secret".into(),
+                authorize_url: format!("{}/oauth/authorize/", wise.base_url()),
+                token_url: format!("{}/oauth/token", wise.base_url()),
+                redirect_uri: "http://127.0.0.1:1/connect/wise/callback".into(),
+            }),
         },
         worker: "test-worker".into(),
         lease: Duration::seconds(30),
@@ -439,5 +446,256 @@ async fn one_worker_wins_a_run_and_a_dead_worker_is_retried() {
             .await
             .unwrap()
         );
+    }
+}
+
+#[tokio::test]
+async fn a_feed_that_stops_posting_is_detected() {
+    for backend in testing::backends() {
+        let w = world(testing::fresh(backend).await).await;
+        w.connect_both().await;
+        w.map_and_apply().await;
+        assert_eq!(w.sync().await.status, RunStatus::Succeeded);
+        let accounts = mappings::active(&w.db, w.org)
+            .await
+            .unwrap()
+            .unwrap()
+            .accounts;
+        // Every line of the window was posted (but one card line): no stall at the window end.
+        let end = d(TO);
+        let stalls = lines::feed_stalls(&w.db, w.org, &accounts, end, 3)
+            .await
+            .unwrap();
+        assert!(stalls.is_empty(), "{stalls:?}");
+        // The books stop at TO while the bank goes on: the next sync brings newer bank lines.
+        let later = runs::enqueue(
+            &w.db,
+            NewRun {
+                organization_id: w.org,
+                purpose: Purpose::Sync,
+                trigger: Trigger::Manual,
+                mapping_id: None,
+                window_from: d(FROM),
+                window_to: d("2024-08-31"),
+                requested_by: None,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        control::sync::drain(&w.ctx).await.unwrap();
+        assert_eq!(
+            runs::get(&w.db, w.org, later.run().id)
+                .await
+                .unwrap()
+                .status,
+            RunStatus::Succeeded
+        );
+        let stalls = lines::feed_stalls(&w.db, w.org, &accounts, d("2024-09-01"), 3)
+            .await
+            .unwrap();
+        assert_eq!(stalls.len(), 2, "{stalls:?}");
+        assert!(stalls[0].days >= 3);
+        assert!(
+            stalls[0]
+                .describe()
+                .contains("no posting on the mapped QuickBooks account after")
+        );
+    }
+}
+
+#[tokio::test]
+async fn schedule_webhooks_owners_and_disconnect() {
+    use control::jobs;
+    use control::settings::{self, SyncMode};
+    use control::webhook_inbox::{self, InboxEvent, Source};
+    for backend in testing::backends() {
+        let w = world(testing::fresh(backend).await).await;
+        w.connect_both().await;
+        w.map_and_apply().await;
+        // New exceptions go to the exceptions owner.
+        let mut s = settings::get(&w.db, w.org).await.unwrap();
+        s.exceptions_owner_id = w.owner.user_id;
+        settings::update(&w.db, &w.owner, w.org, s.clone(), Utc::now())
+            .await
+            .unwrap();
+
+        // Nothing synced yet: the schedule queues a run at once, and not twice.
+        let now = Utc::now();
+        let tick = jobs::tick(&w.db, now).await.unwrap();
+        assert_eq!(tick.scheduled.len(), 1);
+        assert!(jobs::tick(&w.db, now).await.unwrap().scheduled.is_empty());
+        control::sync::drain(&w.ctx).await.unwrap();
+        assert_eq!(w.sync().await.status, RunStatus::Succeeded);
+        let owners: Vec<Option<i64>> = match &w.db {
+            Db::Sqlite(p) => sqlx::query_scalar("SELECT owner_user_id FROM exceptions")
+                .fetch_all(p)
+                .await
+                .unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar("SELECT owner_user_id FROM exceptions")
+                .fetch_all(p)
+                .await
+                .unwrap(),
+        };
+        assert!(!owners.is_empty() && owners.iter().all(|o| *o == w.owner.user_id));
+        // Not due again until the interval has passed.
+        assert!(
+            jobs::tick(&w.db, now + Duration::hours(23))
+                .await
+                .unwrap()
+                .scheduled
+                .is_empty()
+        );
+        assert_eq!(
+            jobs::tick(&w.db, now + Duration::hours(25))
+                .await
+                .unwrap()
+                .scheduled
+                .len(),
+            1
+        );
+        control::sync::drain(&w.ctx).await.unwrap();
+
+        // A verified webhook syncs only an organization in near-continuous mode.
+        let event = |key: &str| InboxEvent {
+            source: Source::Wise,
+            account_key: BUSINESS_PROFILE_ID.to_string(),
+            event_type: "balances#update".into(),
+            event_key: key.into(),
+            occurred_at: Some(Utc::now()),
+            payload: "{}".into(),
+        };
+        webhook_inbox::record(&w.db, &[event("e1")], Utc::now())
+            .await
+            .unwrap();
+        let t = jobs::tick(&w.db, Utc::now()).await.unwrap();
+        assert_eq!((t.webhooks_processed, t.from_webhooks.len()), (1, 0));
+        s.sync_mode = SyncMode::Continuous;
+        settings::update(&w.db, &w.owner, w.org, s, Utc::now())
+            .await
+            .unwrap();
+        webhook_inbox::record(&w.db, &[event("e2")], Utc::now())
+            .await
+            .unwrap();
+        let t = jobs::tick(&w.db, Utc::now()).await.unwrap();
+        assert_eq!((t.webhooks_processed, t.from_webhooks.len()), (1, 1));
+        control::sync::drain(&w.ctx).await.unwrap();
+        let run = runs::get(&w.db, w.org, t.from_webhooks[0]).await.unwrap();
+        assert_eq!(
+            (run.trigger, run.status),
+            (Trigger::Webhook, RunStatus::Succeeded)
+        );
+
+        // Disconnecting QBO revokes the grant and wipes the secret; a sync then says why.
+        let before = w.qbo.state().requests().oauth;
+        connect::disconnect(&w.ctx, &w.owner, w.org, Provider::Qbo, Utc::now())
+            .await
+            .unwrap();
+        assert!(w.qbo.state().requests().oauth > before, "revoke was called");
+        assert!(
+            connections::secret(&w.db, &w.ctx.vault, w.org, Provider::Qbo)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let run = w.sync().await;
+        assert_eq!(run.error.as_deref(), Some("QuickBooks is not connected"));
+        assert!(
+            jobs::tick(&w.db, Utc::now() + Duration::days(3))
+                .await
+                .unwrap()
+                .scheduled
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn wise_partner_oauth_connects_syncs_and_stores_rotated_tokens() {
+    use control::sync::WiseSecret;
+    for backend in testing::backends() {
+        let w = world(testing::fresh(backend).await).await;
+        w.connect_both().await;
+        w.map_and_apply().await;
+        // The consent page answers with a code (the emulated user consents at once).
+        let (url, state) = w
+            .ctx
+            .connectors
+            .wise_oauth
+            .as_ref()
+            .unwrap()
+            .authorize_url()
+            .unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = http.get(url.as_str()).send().await.unwrap();
+        let location = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+        let q: BTreeMap<String, String> = location.query_pairs().into_owned().collect();
+        assert_eq!(q["state"], state);
+        let conn = connect::wise_oauth(
+            &w.ctx,
+            &w.owner,
+            w.org,
+            &q["code"],
+            q["profileId"].parse().ok(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(conn.auth_kind, "oauth");
+        // Make the access token look expired: the client refreshes, the new pair is stored.
+        let stored = connections::secret(&w.db, &w.ctx.vault, w.org, Provider::Wise)
+            .await
+            .unwrap()
+            .unwrap();
+        let WiseSecret::OAuth {
+            access_token,
+            refresh_token,
+            ..
+        } = serde_json::from_str(&stored).unwrap()
+        else {
+            panic!("not an OAuth secret");
+        };
+        let expired = serde_json::to_string(&WiseSecret::OAuth {
+            access_token: access_token.clone(),
+            refresh_token,
+            expires_at: Some(Utc::now() - Duration::hours(1)),
+        })
+        .unwrap();
+        connections::store_secret(
+            &w.db,
+            &w.ctx.vault,
+            w.org,
+            Provider::Wise,
+            &expired,
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let refreshes = w.wise.refresh_count();
+        let run = w.sync().await;
+        assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
+        assert!(w.wise.refresh_count() > refreshes);
+        let mut rotated = false;
+        for _ in 0..50 {
+            let now = connections::secret(&w.db, &w.ctx.vault, w.org, Provider::Wise)
+                .await
+                .unwrap()
+                .unwrap();
+            if let WiseSecret::OAuth {
+                access_token: fresh,
+                ..
+            } = serde_json::from_str(&now).unwrap()
+                && fresh != access_token
+            {
+                rotated = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(rotated, "the refreshed tokens were stored");
     }
 }

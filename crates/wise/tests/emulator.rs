@@ -1,11 +1,14 @@
 //! The real client against the emulator: every endpoint, fault and SCA path.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use rust_decimal::Decimal;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wise::api_types::{ActivityQuery, Delivery, NewSubscription, TransferQuery};
+use wise::emulator::ledger::{Entry, Ledger};
 use wise::emulator::{
     BUSINESS_PROFILE_ID, DeliveryOptions, EUR_BALANCE_ID, Emulator, EmulatorConfig, Fault, ScaMode,
+    USD_BALANCE_ID, UnknownBalance,
 };
 use wise::{
     Auth, OAuthConfig, OAuthSession, PrivateKey, RetryPolicy, TokenSet, WebhookVerifier,
@@ -407,4 +410,315 @@ async fn statement_window_arithmetic_covers_the_interval() {
     let s = t("2023-01-01T00:00:00Z");
     let w = wise::client::statement_windows(s, s + ChronoDuration::days(469));
     assert_eq!(w.len(), 1);
+}
+
+/// One entry as a caller would describe it; the ledger computes the running balance.
+fn entry(
+    reference: &str,
+    at: &str,
+    cents: i64,
+    fee_cents: i64,
+    kind: &'static str,
+    counterparty: &str,
+) -> Entry {
+    Entry {
+        reference_number: reference.into(),
+        date: t(at),
+        amount: Decimal::new(cents, 2),
+        fees: Decimal::new(fee_cents, 2),
+        details_type: kind,
+        description: format!("{kind} {counterparty}"),
+        counterparty: Some(counterparty.into()),
+        payment_reference: (kind != "CARD").then(|| format!("INV-{}", cents.abs())),
+        running_balance: Decimal::ZERO,
+    }
+}
+
+fn usd_ledger() -> Ledger {
+    let mut usd = Ledger::new(
+        BUSINESS_PROFILE_ID,
+        USD_BALANCE_ID,
+        "USD",
+        Decimal::new(100_000, 2),
+    );
+    usd.insert(entry(
+        "DEPOSIT-1",
+        "2025-03-03T09:00:00Z",
+        250_000,
+        0,
+        "DEPOSIT",
+        "Harbor & Finch LLC",
+    ));
+    usd.insert(entry(
+        "TRANSFER-7001",
+        "2025-03-05T10:00:00Z",
+        -50_412,
+        412,
+        "TRANSFER",
+        "Loomwork Type Foundry",
+    ));
+    usd.insert(entry(
+        "CARD-1",
+        "2025-03-07T11:00:00Z",
+        -4_500,
+        0,
+        "CARD",
+        "Figma",
+    ));
+    usd
+}
+
+type Inbox = Arc<Mutex<Vec<(axum::http::HeaderMap, axum::body::Bytes)>>>;
+
+/// A webhook receiver on 127.0.0.1 that keeps what it gets.
+async fn webhook_inbox() -> (String, Inbox) {
+    use axum::{Router, body::Bytes, extract::State, http::HeaderMap, routing::post};
+    let inbox: Inbox = Arc::default();
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(inbox): State<Inbox>, headers: HeaderMap, body: Bytes| async move {
+                    inbox.lock().unwrap().push((headers, body));
+                    "ok"
+                },
+            ),
+        )
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (hook, inbox)
+}
+
+#[tokio::test]
+async fn caller_supplied_ledgers_drive_every_endpoint() {
+    let mut eur = Ledger::new(BUSINESS_PROFILE_ID, EUR_BALANCE_ID, "EUR", Decimal::ZERO);
+    eur.insert(entry(
+        "DEPOSIT-2",
+        "2025-03-04T09:00:00Z",
+        120_000,
+        0,
+        "DEPOSIT",
+        "Nordlicht Verlag GmbH",
+    ));
+    let emu = Emulator::start(EmulatorConfig {
+        ledgers: Some(vec![usd_ledger(), eur]),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = personal(&emu);
+
+    let balances = c.balances(BUSINESS_PROFILE_ID).await.unwrap();
+    let mut currencies: Vec<_> = balances
+        .iter()
+        .map(|b| (b.currency.as_str(), b.id, b.amount.value.to_string()))
+        .collect();
+    currencies.sort();
+    assert_eq!(
+        currencies,
+        [
+            ("EUR", EUR_BALANCE_ID, "1200.00".to_owned()),
+            ("USD", USD_BALANCE_ID, "2950.88".to_owned())
+        ]
+    );
+    assert!(
+        c.balances(wise::emulator::PERSONAL_PROFILE_ID)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let (from, to) = (t("2025-03-01T00:00:00Z"), t("2025-03-31T23:59:59.999Z"));
+    let s = c
+        .statement(BUSINESS_PROFILE_ID, USD_BALANCE_ID, "USD", from, to)
+        .await
+        .unwrap();
+    let lines: Vec<_> = s
+        .lines
+        .iter()
+        .map(|l| (l.reference_number.as_str(), l.running_balance.to_string()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("DEPOSIT-1", "3500.00".to_owned()),
+            ("TRANSFER-7001", "2995.88".to_owned()),
+            ("CARD-1", "2950.88".to_owned())
+        ]
+    );
+    assert_eq!(s.lines[1].total_fees.to_string(), "4.12");
+    assert_eq!(
+        s.lines[1].counterparty.as_deref(),
+        Some("Loomwork Type Foundry")
+    );
+    assert_eq!(s.opening_balance, Some(Decimal::new(100_000, 2)));
+    // The default GBP balance is not there.
+    assert!(matches!(
+        c.statement(
+            BUSINESS_PROFILE_ID,
+            wise::emulator::GBP_BALANCE_ID,
+            "GBP",
+            from,
+            to
+        )
+        .await,
+        Err(WiseError::Api { status: 404, .. })
+    ));
+
+    let acts = c
+        .activities(BUSINESS_PROFILE_ID, &ActivityQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(acts.len(), 4);
+    let card = acts
+        .iter()
+        .find(|a| a.kind == "CARD_PAYMENT")
+        .and_then(|a| a.primary_amount.clone());
+    assert_eq!(card.as_deref(), Some("45.00 USD"));
+
+    let transfers = c
+        .transfers(&TransferQuery {
+            profile: BUSINESS_PROFILE_ID,
+            ..TransferQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(transfers.len(), 1);
+    assert_eq!(transfers[0].id, 7001);
+    assert_eq!(transfers[0].source_currency, "USD");
+    assert_eq!(transfers[0].source_value.to_string(), "500.00");
+}
+
+#[tokio::test]
+async fn appended_entries_arrive_with_consistent_running_balances() {
+    let emu = Emulator::start(EmulatorConfig {
+        ledgers: Some(vec![usd_ledger()]),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = personal(&emu);
+
+    let stored = emu
+        .append_entry(
+            USD_BALANCE_ID,
+            entry(
+                "CARD-2",
+                "2025-03-09T08:00:00Z",
+                -1_500,
+                0,
+                "CARD",
+                "Notion",
+            ),
+        )
+        .unwrap();
+    assert_eq!(stored.running_balance.to_string(), "2935.88");
+    // Late news: a credit booked before the card payments moves every later balance.
+    emu.append_entry(
+        USD_BALANCE_ID,
+        entry(
+            "DEPOSIT-3",
+            "2025-03-06T08:00:00Z",
+            10_000,
+            0,
+            "DEPOSIT",
+            "Bluebird Goods Inc",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        emu.append_entry(
+            1,
+            entry("CARD-3", "2025-03-09T08:00:00Z", -1, 0, "CARD", "x")
+        )
+        .unwrap_err(),
+        UnknownBalance(1)
+    );
+
+    let ledger = emu.ledger(USD_BALANCE_ID).unwrap();
+    assert!(ledger.is_consistent());
+    assert_eq!(ledger.closing().to_string(), "3035.88");
+    let s = c
+        .statement(
+            BUSINESS_PROFILE_ID,
+            USD_BALANCE_ID,
+            "USD",
+            t("2025-03-01T00:00:00Z"),
+            t("2025-03-31T23:59:59.999Z"),
+        )
+        .await
+        .unwrap();
+    let refs: Vec<_> = s
+        .lines
+        .iter()
+        .map(|l| l.reference_number.as_str())
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            "DEPOSIT-1",
+            "TRANSFER-7001",
+            "DEPOSIT-3",
+            "CARD-1",
+            "CARD-2"
+        ]
+    );
+    assert_eq!(s.closing_balance, Some(ledger.closing()));
+    let balances = c.balances(BUSINESS_PROFILE_ID).await.unwrap();
+    assert_eq!(balances[0].amount.value, ledger.closing());
+
+    // Webhooks report the newest entries of the given ledgers, in their currency.
+    let (hook, inbox) = webhook_inbox().await;
+    c.create_subscription(
+        BUSINESS_PROFILE_ID,
+        &NewSubscription {
+            name: "Recon balances".into(),
+            trigger_on: "balances#update".into(),
+            delivery: Delivery {
+                version: "3.0.0".into(),
+                url: hook,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    let sent = emu
+        .deliver_webhooks(BUSINESS_PROFILE_ID, DeliveryOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(sent, 3);
+    let verifier = WebhookVerifier::from_keys(vec![emu.webhook_public_key()]);
+    let received = inbox.lock().unwrap().clone();
+    let references: Vec<_> = received
+        .iter()
+        .map(
+            |(h, b)| match verifier.receive(h, b).unwrap().event.payload {
+                wise::webhook::EventPayload::BalanceUpdate(m) => {
+                    assert_eq!(
+                        (m.currency.as_str(), m.balance_id),
+                        ("USD", Some(USD_BALANCE_ID))
+                    );
+                    m.transfer_reference.unwrap()
+                }
+                other => panic!("unexpected {other:?}"),
+            },
+        )
+        .collect();
+    assert_eq!(references, ["DEPOSIT-3", "CARD-1", "CARD-2"]);
+}
+
+#[tokio::test]
+async fn ledgers_whose_balances_do_not_chain_are_refused() {
+    let mut broken = usd_ledger();
+    broken.entries[1].running_balance += Decimal::ONE;
+    let err = Emulator::start(EmulatorConfig {
+        ledgers: Some(vec![broken]),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }

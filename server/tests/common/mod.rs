@@ -39,6 +39,14 @@ impl TestApp {
             secret_key: server::config::SecretKey::File(
                 std::env::temp_dir().join(format!("clearline-tests/{}.key", uuid::Uuid::new_v4())),
             ),
+            qbo_app: None,
+            wise_app: None,
+            wise_api_url: "http://127.0.0.1:9".into(),
+            demo: false,
+            job_lease_secs: 60,
+            demo_info_file: None,
+            // Tests that need the job worker turn it on.
+            run_jobs: false,
         };
         adjust(&mut settings);
         let running = web::start(&settings, web::leptos_options(&settings))

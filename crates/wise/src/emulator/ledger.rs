@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub reference_number: String,
     pub date: DateTime<Utc>,
@@ -18,7 +18,7 @@ pub struct Entry {
     pub running_balance: Decimal,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ledger {
     pub balance_id: i64,
     pub profile_id: i64,
@@ -28,6 +28,52 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// A ledger with no entries yet.
+    pub fn new(profile_id: i64, balance_id: i64, currency: &str, opening: Decimal) -> Ledger {
+        Ledger {
+            balance_id,
+            profile_id,
+            currency: currency.to_owned(),
+            opening,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Books `entry` after every entry dated at or before it, and recomputes the running
+    /// balances from there on (the given `running_balance` is ignored). Returns the stored entry.
+    pub fn insert(&mut self, mut entry: Entry) -> &Entry {
+        let at = self.entries.partition_point(|e| e.date <= entry.date);
+        entry.running_balance = Decimal::ZERO;
+        self.entries.insert(at, entry);
+        let mut balance = match at {
+            0 => self.opening,
+            _ => self.entries[at - 1].running_balance,
+        };
+        for e in &mut self.entries[at..] {
+            balance += e.amount;
+            e.running_balance = balance;
+        }
+        &self.entries[at]
+    }
+
+    /// Whether entries are in date order and every running balance is the previous one plus
+    /// the entry's amount (starting from `opening`), with non-negative fees.
+    pub fn is_consistent(&self) -> bool {
+        let mut balance = self.opening;
+        let mut previous: Option<DateTime<Utc>> = None;
+        for e in &self.entries {
+            balance += e.amount;
+            if e.running_balance != balance
+                || e.fees < Decimal::ZERO
+                || previous.is_some_and(|p| p > e.date)
+            {
+                return false;
+            }
+            previous = Some(e.date);
+        }
+        true
+    }
+
     pub fn closing(&self) -> Decimal {
         self.entries
             .last()
@@ -165,5 +211,49 @@ mod tests {
         }
         assert_eq!(b, l.closing());
         assert!(l.entries.windows(2).all(|w| w[0].date < w[1].date));
+        assert!(l.is_consistent());
+    }
+
+    fn entry(reference: &str, date: DateTime<Utc>, cents_amount: i64) -> Entry {
+        Entry {
+            reference_number: reference.to_owned(),
+            date,
+            amount: cents(cents_amount),
+            fees: Decimal::ZERO,
+            details_type: "DEPOSIT",
+            description: format!("Received money with reference {reference}"),
+            counterparty: Some("Client".to_owned()),
+            payment_reference: Some(reference.to_owned()),
+            running_balance: cents(-1),
+        }
+    }
+
+    #[test]
+    fn insert_keeps_date_order_and_recomputes_running_balances() {
+        let day = default_start();
+        let mut l = Ledger::new(1, 2, "USD", cents(10_000));
+        assert_eq!(
+            l.insert(entry("DEPOSIT-1", day, 500)).running_balance,
+            cents(10_500)
+        );
+        l.insert(entry("DEPOSIT-3", day + Duration::days(2), -200));
+        // Booked between the two: the later entry's running balance moves with it.
+        let mid = l.insert(entry("DEPOSIT-2", day + Duration::days(1), 1_000));
+        assert_eq!(mid.running_balance, cents(11_500));
+        let refs: Vec<_> = l
+            .entries
+            .iter()
+            .map(|e| e.reference_number.as_str())
+            .collect();
+        assert_eq!(refs, ["DEPOSIT-1", "DEPOSIT-2", "DEPOSIT-3"]);
+        assert_eq!(l.closing(), cents(11_300));
+        assert!(l.is_consistent());
+        // Same instant: after the existing one, so earlier statements stay as they were.
+        l.insert(entry("DEPOSIT-4", day, 1));
+        assert_eq!(l.entries[1].reference_number, "DEPOSIT-4");
+        assert!(l.is_consistent());
+
+        l.entries[0].running_balance += cents(1);
+        assert!(!l.is_consistent());
     }
 }

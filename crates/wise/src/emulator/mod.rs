@@ -1,9 +1,11 @@
 //! A Wise stand-in on 127.0.0.1 for tests and the demo organization (feature `emulator`).
 //!
 //! It speaks Wise's wire format for the endpoints the client uses (reference §11, §7.5, §3.5):
-//! seeded ledgers with consistent running balances, newest-first statements with `zero` on every
-//! money object and the odd unknown field, SCA modes, partner OAuth with refresh rotation, fault
-//! injection under `/__emulator/…`, and outbound webhooks signed with its own RSA key.
+//! seeded ledgers (the default two, or any the caller brings, growing with
+//! [`Emulator::append_entry`]) with consistent running balances, newest-first statements with
+//! `zero` on every money object and the odd unknown field, SCA modes, partner OAuth with refresh
+//! rotation, fault injection under `/__emulator/…`, and outbound webhooks signed with its own
+//! RSA key.
 
 pub mod ledger;
 
@@ -60,8 +62,12 @@ pub struct EmulatorConfig {
     pub sca_public_keys: Vec<PublicKey>,
     /// Key that signs outbound webhooks; generated when `None`.
     pub webhook_key: Option<PrivateKey>,
-    /// Weeks of seeded history per balance.
+    /// Weeks of seeded history per balance (for the default ledgers).
     pub weeks: i64,
+    /// The ledgers to serve, any profile and currency; `None` seeds the default two (EUR and
+    /// GBP on the business profile, `weeks` long). Running balances must chain
+    /// ([`Ledger::is_consistent`]), or `start` refuses them.
+    pub ledgers: Option<Vec<Ledger>>,
 }
 
 impl Default for EmulatorConfig {
@@ -74,6 +80,7 @@ impl Default for EmulatorConfig {
             sca_public_keys: Vec::new(),
             webhook_key: None,
             weeks: 130,
+            ledgers: None,
         }
     }
 }
@@ -82,6 +89,36 @@ pub const BUSINESS_PROFILE_ID: i64 = 14599371;
 pub const PERSONAL_PROFILE_ID: i64 = 14575282;
 pub const EUR_BALANCE_ID: i64 = 200001;
 pub const GBP_BALANCE_ID: i64 = 200002;
+/// Not seeded by default; for callers that bring their own ledgers.
+pub const USD_BALANCE_ID: i64 = 200003;
+
+/// [`Emulator::append_entry`] named a balance no ledger holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no ledger holds balance {0}")]
+pub struct UnknownBalance(pub i64);
+
+/// The two ledgers served when the configuration brings none.
+fn default_ledgers(weeks: i64) -> Vec<Ledger> {
+    let start = ledger::default_start();
+    vec![
+        ledger::seed(
+            BUSINESS_PROFILE_ID,
+            EUR_BALANCE_ID,
+            "EUR",
+            start,
+            weeks,
+            900_000_000,
+        ),
+        ledger::seed(
+            BUSINESS_PROFILE_ID,
+            GBP_BALANCE_ID,
+            "GBP",
+            start,
+            weeks,
+            910_000_000,
+        ),
+    ]
+}
 
 struct Ott {
     created: DateTime<Utc>,
@@ -141,34 +178,32 @@ pub struct DeliveryOptions {
 
 impl Emulator {
     /// Binds 127.0.0.1 on a free port and serves until dropped.
-    pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+    ///
+    /// # Errors
+    /// The port cannot be bound, no webhook key could be generated, or a given ledger's
+    /// running balances do not chain (`InvalidInput`).
+    pub async fn start(mut config: EmulatorConfig) -> std::io::Result<Emulator> {
         let webhook_key = match &config.webhook_key {
             Some(k) => k.clone(),
             None => PrivateKey::generate(2048).map_err(std::io::Error::other)?,
         };
-        let start = ledger::default_start();
-        let weeks = config.weeks;
+        let ledgers = match config.ledgers.take() {
+            Some(given) => given,
+            None => default_ledgers(config.weeks),
+        };
+        if let Some(bad) = ledgers.iter().find(|l| !l.is_consistent()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "ledger of balance {} ({}): entries out of date order or running balances do not chain",
+                    bad.balance_id, bad.currency
+                ),
+            ));
+        }
         let state = Arc::new(Mutex::new(EmuState {
             config,
             webhook_key,
-            ledgers: vec![
-                ledger::seed(
-                    BUSINESS_PROFILE_ID,
-                    EUR_BALANCE_ID,
-                    "EUR",
-                    start,
-                    weeks,
-                    900_000_000,
-                ),
-                ledger::seed(
-                    BUSINESS_PROFILE_ID,
-                    GBP_BALANCE_ID,
-                    "GBP",
-                    start,
-                    weeks,
-                    910_000_000,
-                ),
-            ],
+            ledgers,
             access_tokens: HashSet::new(),
             refresh_tokens: HashMap::new(),
             codes: HashMap::new(),
@@ -211,6 +246,26 @@ impl Emulator {
             .iter()
             .find(|l| l.balance_id == balance_id)
             .cloned()
+    }
+
+    /// Books a new entry on `balance_id` (activity arriving after start): it lands in date
+    /// order, its running balance and those after it are recomputed, and statements, balances,
+    /// activities, transfers and webhooks see it at once. Returns the entry as stored.
+    ///
+    /// # Errors
+    /// No ledger holds `balance_id`.
+    pub fn append_entry(
+        &self,
+        balance_id: i64,
+        entry: ledger::Entry,
+    ) -> Result<ledger::Entry, UnknownBalance> {
+        let mut s = self.lock();
+        let ledger = s
+            .ledgers
+            .iter_mut()
+            .find(|l| l.balance_id == balance_id)
+            .ok_or(UnknownBalance(balance_id))?;
+        Ok(ledger.insert(entry).clone())
     }
 
     /// How many refresh-token grants were served (to prove refreshes are serialized).
@@ -751,18 +806,18 @@ async fn activities(
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("offset:")?.parse().ok())
         .unwrap_or(0);
-    let mut all: Vec<&ledger::Entry> = s
+    let mut all: Vec<(&ledger::Entry, &str)> = s
         .ledgers
         .iter()
         .filter(|l| l.profile_id == profile_id)
-        .flat_map(|l| l.entries.iter())
+        .flat_map(|l| l.entries.iter().map(|e| (e, l.currency.as_str())))
         .collect();
-    all.sort_by_key(|e| std::cmp::Reverse(e.date));
+    all.sort_by_key(|(e, _)| std::cmp::Reverse(e.date));
     let page: Vec<Value> = all
         .iter()
         .skip(start)
         .take(size)
-        .map(|e| {
+        .map(|&(e, currency)| {
             let kind = match e.details_type {
                 "CARD" => ("CARD_PAYMENT", "CARD_TRANSACTION"),
                 "DEPOSIT" => ("BALANCE_DEPOSIT", "BALANCE_TRANSACTION"),
@@ -775,7 +830,7 @@ async fn activities(
                 "resource": {"type": kind.1, "id": e.reference_number.rsplit('-').next()},
                 "title": format!("<strong>{}</strong>", e.counterparty.clone().unwrap_or_default()),
                 "description": "",
-                "primaryAmount": format!("{} {}", e.amount.abs(), "EUR"),
+                "primaryAmount": format!("{} {currency}", e.amount.abs()),
                 "secondaryAmount": "",
                 "status": "COMPLETED",
                 "createdOn": iso(e.date), "updatedOn": iso(e.date)
