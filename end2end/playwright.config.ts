@@ -36,7 +36,7 @@ export default defineConfig({
   },
   projects: [
     { name: "chromium", testIgnore: /exceptions\.spec\.ts/ },
-    // Needs the people journeys.spec.ts creates, so it runs after it.
+    // Needs the people journeys.spec.ts creates and the demo's first sync, so it runs last.
     { name: "queue", testMatch: /exceptions\.spec\.ts/, dependencies: ["chromium"] },
   ],
   webServer: {

@@ -1,10 +1,12 @@
 import { expect, Page, test } from "@playwright/test";
 import { readFileSync } from "fs";
 import { join } from "path";
+import { demoBookkeeper, hydrated, signIn as signInAs } from "./helpers";
 
-// Runs after journeys.spec.ts (see playwright.config.ts): the owner and the bookkeeper exist.
-// The bookkeeper uses the connection-quality fallback — a Wise statement uploaded by hand,
-// previewed, committed once — and the exception queue with a filter that is a link.
+// Runs after the other journeys (see playwright.config.ts): Studio Nord's bookkeeper exists,
+// and the demo organization has synced. The bookkeeper uses the connection-quality fallback —
+// a Wise statement uploaded by hand, previewed, committed once — and the exception queue with
+// a filter that is a link; the demo bookkeeper works one of the demo's exceptions.
 test.describe.configure({ mode: "serial" });
 
 const bookkeeper = { email: "bob@books.example", name: "Bob Books", password: "bookkeeping is fun" };
@@ -13,16 +15,8 @@ function fixture(name: string): string {
   return join(__dirname, "..", "..", "crates", "wise", "tests", "fixtures", name);
 }
 
-async function hydrated(page: Page) {
-  await page.locator("body[data-hydrated]").waitFor();
-}
-
 async function signIn(page: Page) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("E-mail").fill(bookkeeper.email);
-  await page.getByLabel("Password").fill(bookkeeper.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAs(page, bookkeeper);
   await expect(page.getByTestId("home-user")).toHaveText(bookkeeper.name);
 }
 
@@ -82,4 +76,44 @@ test("the queue shows its counts and a filter is a link", async ({ page }) => {
   await expect(page.getByRole("alert")).toContainText("minimum amount");
   await page.goto("/exceptions/999999");
   await expect(page.getByRole("alert")).toContainText("Exception not found");
+});
+
+test("the demo bookkeeper works an exception with both sides in view", async ({ page }) => {
+  await signInAs(page, demoBookkeeper);
+  await expect(page.getByTestId("org-name")).toContainText("Demo Studio");
+  await page.goto("/exceptions?sort=amount");
+  await hydrated(page);
+  await expect(page.getByTestId("count-open")).toBeVisible();
+  const rows = page.getByTestId("exceptions-table").locator("tbody tr");
+  await expect(rows.first()).toBeVisible();
+  await rows.first().getByRole("link").click();
+  await expect(page.getByTestId("exception-title")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Wise (bank)" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "QuickBooks (books)" })).toBeVisible();
+  await hydrated(page);
+
+  const work = page.locator("section.work");
+  await work.getByLabel("Owner").selectOption({ label: "Olivia Owner" });
+  await work.getByRole("button", { name: "Assign" }).click();
+  await expect(page.getByTestId("exception-owner")).toHaveText("Olivia Owner");
+
+  const due = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await work.getByLabel("Next action").fill("Ask Olivia for the receipt");
+  await work.getByLabel("Due date").fill(due);
+  await work.getByRole("button", { name: "Save next step" }).click();
+  await expect(page.getByTestId("exception-next")).toHaveText("Ask Olivia for the receipt");
+
+  // Dismissing without a reason is refused, and the form keeps what was chosen.
+  await work.getByLabel("Status").selectOption("dismissed");
+  await work.getByRole("button", { name: "Change status" }).click();
+  await expect(work.getByRole("alert")).toContainText("written reason");
+  await expect(work.getByLabel("Status")).toHaveValue("dismissed");
+
+  await page.getByLabel("Add a comment").fill("Receipt requested by e-mail.");
+  await page.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(page.getByTestId("comments")).toContainText("Receipt requested by e-mail.");
+  await expect(page.getByLabel("Add a comment")).toHaveValue("");
+  await expect(page.getByTestId("history")).toContainText("Next step set");
+  await expect(page.getByTestId("history")).toContainText("Comment added");
+  await page.screenshot({ path: "test-results/exception-worked.png", fullPage: true });
 });
