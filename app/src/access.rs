@@ -52,6 +52,16 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("reconciliation_page", Access::Member(Role::Viewer)),
     ("match_decide", Access::Member(Role::Bookkeeper)),
     ("home_figures", Access::Member(Role::Viewer)),
+    ("exceptions_list", Access::Member(Role::Viewer)),
+    ("exception_detail", Access::Member(Role::Viewer)),
+    ("exceptions_export", Access::Member(Role::Viewer)),
+    ("exception_assign", Access::Member(Role::Bookkeeper)),
+    ("exceptions_bulk_assign", Access::Member(Role::Bookkeeper)),
+    ("exception_plan", Access::Member(Role::Bookkeeper)),
+    ("exception_status", Access::Member(Role::Bookkeeper)),
+    ("exception_comment", Access::Member(Role::Bookkeeper)),
+    ("upload_preview", Access::Member(Role::Bookkeeper)),
+    ("upload_commit", Access::Member(Role::Bookkeeper)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

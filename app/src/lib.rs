@@ -57,11 +57,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("matrix") view=|| view! { <Screen id="matrix"/> }/>
                     <Route path=path!("preflight") view=|| view! { <Screen id="preflight"/> }/>
                     <Route path=path!("pilot") view=|| view! { <Screen id="pilot"/> }/>
-                    <Route path=path!("exceptions") view=|| view! { <Screen id="exceptions"/> }/>
+                    <Route path=path!("exceptions") view=pages::exceptions::ExceptionsPage/>
+                    <Route path=path!("exceptions/:id") view=pages::exceptions::ExceptionPage/>
                     <Route path=path!("reconciliation") view=pages::reconciliation::ReconciliationPage/>
                     <Route path=path!("weekly") view=|| view! { <Screen id="weekly"/> }/>
                     <Route path=path!("collections") view=|| view! { <Screen id="collections"/> }/>
                     <Route path=path!("support") view=|| view! { <Screen id="support"/> }/>
+                    <Route path=path!("upload") view=pages::upload::UploadPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -226,3 +226,21 @@ pub struct AuditPageView {
     /// Pass as `before` for the next (older) page.
     pub next_before: Option<i64>,
 }
+
+/// The Exceptions screen: one page of the queue, who can own an exception, and whether the
+/// caller may work it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub page: control::exception_queue::QueuePage,
+    /// Active bookkeepers and owners.
+    pub people: Vec<Person>,
+    pub can_edit: bool,
+}
+
+/// One exception's screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionPageView {
+    pub detail: control::exception_queue::ExceptionDetail,
+    pub people: Vec<Person>,
+    pub can_edit: bool,
+}

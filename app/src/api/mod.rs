@@ -5,13 +5,17 @@
 pub mod audit;
 pub mod auth;
 pub mod connections;
+pub mod exceptions;
 pub mod members;
 pub mod reconciliation;
 pub mod sync;
+pub mod uploads;
 
 pub use audit::*;
 pub use auth::*;
 pub use connections::*;
+pub use exceptions::*;
 pub use members::*;
 pub use reconciliation::*;
 pub use sync::*;
+pub use uploads::*;

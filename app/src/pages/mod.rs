@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod connections;
+pub mod exceptions;
 pub mod home;
 pub mod login;
 pub mod mapping;
@@ -10,3 +11,4 @@ pub mod reconciliation;
 pub mod screens;
 pub mod settings;
 pub mod setup;
+pub mod upload;

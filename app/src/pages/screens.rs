@@ -67,7 +67,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/exceptions",
         title: "Exceptions",
         purpose: "Every break between bank and books, with an owner, next action, due date and status.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
@@ -109,6 +109,14 @@ pub const SCREENS: &[ScreenInfo] = &[
         purpose: "Everything anyone did, append-only.",
         planned_in: None,
         needs: Role::Viewer,
+    },
+    ScreenInfo {
+        id: "upload",
+        path: "/upload",
+        title: "Statement upload",
+        purpose: "Upload a Wise statement file when the connection cannot deliver it: previewed line by line before commit.",
+        planned_in: None,
+        needs: Role::Bookkeeper,
     },
     ScreenInfo {
         id: "settings",

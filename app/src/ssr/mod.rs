@@ -46,3 +46,13 @@ fn capitalize(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// The request body limit for statement uploads (a server-function middleware): room for a
+/// file at the size limit even when JSON escaping doubles it. The size itself is checked, with
+/// a clear message, by `control::uploads`; axum's default of 2 MB would refuse a big
+/// statement with a bare "length limit exceeded".
+pub fn statement_body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(
+        2 * control::statement_upload::MAX_UPLOAD_BYTES + (1 << 20),
+    )
+}

@@ -12,6 +12,13 @@ pub mod lifecycle;
 pub mod people;
 pub mod role;
 pub mod telemetry;
+// The exception queue and statement upload (issue #7).
+pub mod aging;
+pub mod csv_write;
+pub mod exception_filter;
+pub mod exception_kind;
+pub mod exception_queue;
+pub mod statement_upload;
 
 #[cfg(feature = "storage")]
 pub mod audit;
@@ -35,6 +42,8 @@ pub mod demo_record;
 mod error;
 #[cfg(feature = "storage")]
 pub mod fee_booking;
+#[cfg(feature = "storage")]
+pub mod exceptions;
 #[cfg(feature = "storage")]
 pub mod findings;
 #[cfg(feature = "storage")]
@@ -67,6 +76,8 @@ pub mod setup;
 pub mod sync;
 #[cfg(feature = "storage")]
 pub mod testing;
+#[cfg(feature = "storage")]
+pub mod uploads;
 #[cfg(feature = "storage")]
 pub mod users;
 #[cfg(feature = "storage")]
