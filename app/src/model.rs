@@ -244,3 +244,19 @@ pub struct ExceptionPageView {
     pub people: Vec<Person>,
     pub can_edit: bool,
 }
+
+/// The Purchase Clearline would write for an unbooked fee, for the owner to approve.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeDraftView {
+    pub amount: String,
+    pub currency: String,
+    pub txn_date: String,
+    pub bank_account: String,
+    pub fee_account: String,
+    pub description: String,
+    /// `written`, `failed` or empty (not yet approved).
+    pub status: String,
+    pub qbo_id: Option<String>,
+    pub error: Option<String>,
+    pub can_approve: bool,
+}

@@ -81,6 +81,82 @@ async fn the_demo_is_ready_and_an_owner_connects_maps_and_syncs_a_new_organizati
         let alerts = json(&app, &bookkeeper, "health_alerts", &[]).await;
         assert!(alerts.is_array());
 
+        // The Reconciliation screen: every statement adds up; the audit log exports as CSV.
+        let rec = json(
+            &app,
+            &owner,
+            "reconciliation_page",
+            &[
+                ("currency", ""),
+                ("from", ""),
+                ("to", ""),
+                ("status", ""),
+                ("page", "0"),
+            ],
+        )
+        .await;
+        assert_eq!(rec["proofs"].as_array().unwrap().len(), 3, "{rec}");
+        assert!(
+            rec["proofs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["balanced"] == true),
+            "{rec}"
+        );
+        assert!(!rec["matches"].as_array().unwrap().is_empty());
+        let csv = owner
+            .get(app.url("/api/audit_export?action=mapping."))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), StatusCode::OK);
+        assert!(
+            csv.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let csv = csv.text().await.unwrap();
+        assert!(
+            csv.starts_with("id,at,actor,action,subject,before,after\r\n"),
+            "{csv}"
+        );
+        assert!(csv.contains("mapping.apply"));
+
+        // Booking an unbooked fee: a bookkeeper sees the draft, only an owner approves; the
+        // exception resolves and a second approval writes nothing new.
+        let fee_id: i64 = match &app.db {
+            control::Db::Sqlite(p) => sqlx::query_scalar("SELECT id FROM exceptions WHERE kind = 'unbooked_fee' AND status = 'open' ORDER BY id LIMIT 1").fetch_one(p).await.unwrap(),
+            control::Db::Postgres(p) => sqlx::query_scalar("SELECT id FROM exceptions WHERE kind = 'unbooked_fee' AND status = 'open' ORDER BY id LIMIT 1").fetch_one(p).await.unwrap(),
+        };
+        let fee = fee_id.to_string();
+        let draft = json(
+            &app,
+            &bookkeeper,
+            "fee_draft",
+            &[("exception_id", fee.as_str())],
+        )
+        .await;
+        assert_eq!(draft["can_approve"], false);
+        assert_eq!(draft["fee_account"], "Bank Charges", "{draft}");
+        let (status, _) = app
+            .call(&bookkeeper, "fee_book", &[("exception_id", fee.as_str())])
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let written = json(&app, &owner, "fee_book", &[("exception_id", fee.as_str())]).await;
+        assert!(
+            written.as_str().unwrap().starts_with("Purchase:"),
+            "{written}"
+        );
+        let again = json(&app, &owner, "fee_book", &[("exception_id", fee.as_str())]).await;
+        assert_eq!(again, written);
+        let detail = json(&app, &owner, "exception_detail", &[("id", fee.as_str())]).await;
+        assert_eq!(
+            detail["detail"]["exception"]["status"], "resolved",
+            "{detail}"
+        );
+
         // A bookkeeper may sync; the run finishes and reports what it found.
         json(&app, &bookkeeper, "sync_now", &[]).await;
         let run = finished_run(&app, &bookkeeper).await;

@@ -81,8 +81,7 @@ pub async fn exception_detail(id: i64) -> Result<ExceptionPageView, AppError> {
 pub async fn exceptions_export(
     #[server(flatten)] query: QueueQuery,
 ) -> Result<TextStream<AppError>, AppError> {
-    use crate::ssr::{fail, guard::require, state::app_state};
-    use http::{HeaderValue, header};
+    use crate::ssr::{csv_download, fail, guard::require, state::app_state};
     let caller = require::<ExceptionsExport>().await?;
     let state = app_state()?;
     let filter = filter_of(&query)?;
@@ -90,16 +89,7 @@ pub async fn exceptions_export(
     let csv = control::exceptions::export_csv(&state.db, caller.organization_id, &filter, today)
         .await
         .map_err(fail)?;
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.insert_header(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        let disposition = format!("attachment; filename=\"exceptions-{today}.csv\"");
-        if let Ok(v) = HeaderValue::from_str(&disposition) {
-            res.insert_header(header::CONTENT_DISPOSITION, v);
-        }
-    }
+    csv_download(&format!("exceptions-{today}.csv"));
     Ok(TextStream::from(futures_util::stream::once(
         async move { csv },
     )))

@@ -419,6 +419,7 @@ fn ExceptionScreen(view: ExceptionPageView, actions: Actions) -> impl IntoView {
                 "Named by the exception but not stored (any more): " {detail.missing_ids.join(", ")}
             </p>
         })}
+        {(e.kind == ExceptionKind::UnbookedFee).then(|| view! { <crate::pages::fee::BookTheFee exception_id=e.id/> })}
         {can_edit.then(|| view! { <WorkForms e=e.clone() people=people.clone() actions/> })}
         <section class="card" aria-labelledby="comments-h">
             <h2 id="comments-h">"Comments"</h2>

@@ -106,7 +106,7 @@ fn Figures() -> impl IntoView {
                             <a href="/exceptions?owner=unassigned" class={if f.unassigned > 0 { "bad" } else { "ok" }}>
                                 <strong data-testid="count-unassigned">{f.unassigned}</strong> " unassigned"
                             </a>
-                            <a href="/exceptions?overdue=1" class={if f.overdue > 0 { "bad" } else { "ok" }}>
+                            <a href="/exceptions?sort=due" class={if f.overdue > 0 { "bad" } else { "ok" }}>
                                 <strong data-testid="count-overdue">{f.overdue}</strong> " overdue"
                             </a>
                         </p>

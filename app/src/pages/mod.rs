@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod connections;
 pub mod exceptions;
+pub mod fee;
 pub mod home;
 pub mod login;
 pub mod mapping;

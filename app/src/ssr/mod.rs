@@ -17,6 +17,20 @@ pub fn set_status(code: u16) {
     }
 }
 
+/// Makes the current server-function response a CSV download named `filename`.
+pub fn csv_download(filename: &str) {
+    use http::{HeaderValue, header};
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+            res.insert_header(header::CONTENT_DISPOSITION, v);
+        }
+    }
+}
+
 /// Turns a domain error into what the user sees, with the right status. Our own failures are
 /// logged in full here and shown only as a generic message.
 pub fn fail(error: ControlError) -> AppError {

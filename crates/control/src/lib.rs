@@ -41,9 +41,9 @@ pub mod demo_record;
 #[cfg(feature = "storage")]
 mod error;
 #[cfg(feature = "storage")]
-pub mod fee_booking;
-#[cfg(feature = "storage")]
 pub mod exceptions;
+#[cfg(feature = "storage")]
+pub mod fee_booking;
 #[cfg(feature = "storage")]
 pub mod findings;
 #[cfg(feature = "storage")]
