@@ -7,7 +7,7 @@ use crate::model::RunView;
 use leptos::prelude::*;
 
 #[component]
-pub fn SyncPanel(can_sync: bool) -> impl IntoView {
+pub fn SyncPanel(#[prop(into)] can_sync: Signal<bool>) -> impl IntoView {
     let sync = ServerAction::<SyncNow>::new();
     let tick = RwSignal::new(0u32);
     let active = RwSignal::new(false);
@@ -38,11 +38,11 @@ pub fn SyncPanel(can_sync: bool) -> impl IntoView {
     view! {
         <section class="card" aria-label="Sync" data-testid="sync-panel">
             <h2>"Sync"</h2>
-            {can_sync.then(|| view! {
+            <Show when=move || can_sync.get()>
                 <ActionForm action=sync>
                     <button type="submit" data-testid="sync-now">"Sync now"</button>
                 </ActionForm>
-            })}
+            </Show>
             <ActionError value=sync.value()/>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || run.get().map(|r| match r {
@@ -61,7 +61,7 @@ pub fn RunProgress(run: RunView) -> impl IntoView {
     let label = format!("{} #{} ({})", run.purpose, run.id, run.trigger);
     let body = if run.is_active() {
         view! {
-            <p>{label} " — " <span data-testid="run-step">{run.step.clone()}</span></p>
+            <p><span>{format!("{label} — ")}</span><span data-testid="run-step">{run.step.clone()}</span></p>
             <progress max="100" value=run.percent.to_string() aria-label="Sync progress" data-testid="run-progress">
                 {format!("{} %", run.percent)}
             </progress>
@@ -70,15 +70,18 @@ pub fn RunProgress(run: RunView) -> impl IntoView {
         .into_any()
     } else if run.status == "failed" {
         view! {
-            <p>{label} " " <strong class="bad">"failed"</strong> " " {run.finished_at.clone().unwrap_or_default()}</p>
+            <p>
+                <span>{format!("{label} ")}</span><strong class="bad">"failed"</strong>
+                <span>{format!(" {}", run.finished_at.clone().unwrap_or_default())}</span>
+            </p>
             <p class="error" role="alert" data-testid="run-error">{run.error.clone().unwrap_or_default()}</p>
         }
         .into_any()
     } else {
         view! {
             <p>
-                {label} " " <strong class="ok" data-testid="run-status">"succeeded"</strong> " "
-                {run.finished_at.clone().unwrap_or_default()}
+                <span>{format!("{label} ")}</span><strong class="ok" data-testid="run-status">"succeeded"</strong>
+                <span>{format!(" {}", run.finished_at.clone().unwrap_or_default())}</span>
             </p>
             <RunFacts run=run.clone()/>
         }

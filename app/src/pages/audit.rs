@@ -13,7 +13,9 @@ const FIELDS: [&str; 5] = ["action", "actor", "subject", "from", "to"];
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
+    // Tracked where the data is fetched; read once (untracked) for the form's initial values.
     let param = move |k: &str| query.read().get(k).unwrap_or_default();
+    let initial = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let entries = Resource::new(
         move || {
             (
@@ -42,15 +44,15 @@ pub fn AuditPage() -> impl IntoView {
         <p class="purpose">"Everything anyone did in this organization. Entries are never changed or removed."</p>
         <form method="get" action="/audit" class="inline filters" aria-label="Filter the audit log">
             <label for="au-action">"Action starts with"</label>
-            <input id="au-action" name="action" value=param("action") placeholder="exception."/>
+            <input id="au-action" name="action" value=initial("action") placeholder="exception."/>
             <label for="au-actor">"Who"</label>
-            <input id="au-actor" name="actor" value=param("actor")/>
+            <input id="au-actor" name="actor" value=initial("actor")/>
             <label for="au-subject">"Subject"</label>
-            <input id="au-subject" name="subject" value=param("subject")/>
+            <input id="au-subject" name="subject" value=initial("subject")/>
             <label for="au-from">"From"</label>
-            <input id="au-from" name="from" type="date" value=param("from")/>
+            <input id="au-from" name="from" type="date" value=initial("from")/>
             <label for="au-to">"To"</label>
-            <input id="au-to" name="to" type="date" value=param("to")/>
+            <input id="au-to" name="to" type="date" value=initial("to")/>
             <button type="submit">"Filter"</button>
         </form>
         <p><a href=move || format!("/api/audit_export?{}", keep()) rel="external" data-testid="audit-export">"Export CSV"</a></p>

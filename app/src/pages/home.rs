@@ -13,6 +13,12 @@ use leptos::prelude::*;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let identity = Resource::new(|| (), |_| me());
+    let can_sync = Signal::derive(move || {
+        identity
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|who| who.role.allows(control::Role::Bookkeeper))
+    });
     view! {
         <h1>"Home"</h1>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -22,19 +28,22 @@ pub fn HomePage() -> impl IntoView {
                         <section class="card" aria-label="Signed in">
                             <p>
                                 "Signed in as " <strong data-testid="home-user">{who.display_name}</strong>
-                                " (" {who.email} "), " {who.role.label()} " of "
+                                <span>{format!(" ({}), {} of ", who.email, who.role.label())}</span>
                                 <strong data-testid="home-org">{who.organization_name}</strong> "."
                             </p>
                         </section>
-                        <RenewalAlerts/>
-                        <HealthAlerts/>
-                        <SyncPanel can_sync=who.role.allows(control::Role::Bookkeeper)/>
-                        <Figures/>
                     }),
                     Err(e) => Either::Right(view! { <LoadError error=e/> }),
                 }
             })}
         </Suspense>
+        <RenewalAlerts/>
+        <HealthAlerts/>
+        // Reads the identity for the Sync-now permission: inside a Suspense, like every resource.
+        <Suspense fallback=|| ()>
+            <SyncPanel can_sync=can_sync/>
+        </Suspense>
+        <Figures/>
     }
 }
 
@@ -60,7 +69,7 @@ fn RenewalAlerts() -> impl IntoView {
                                 let (text, class) = renewal_words(p.renewal, p.renewal_due);
                                 view! {
                                     <li class=class>
-                                        <a href="/connections">{p.path.kind.title()}</a> ": " {text}
+                                        <a href="/connections">{p.path.kind.title()}</a> <span>{format!(": {text}")}</span>
                                     </li>
                                 }
                             }).collect_view()}

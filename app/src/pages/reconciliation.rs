@@ -13,7 +13,9 @@ use leptos_router::hooks::use_query_map;
 pub fn ReconciliationPage() -> impl IntoView {
     let decide = ServerAction::<MatchDecide>::new();
     let query = use_query_map();
+    // Tracked where the data is fetched; read once (untracked) for the form's initial values.
     let param = move |k: &str| query.read().get(k).unwrap_or_default();
+    let initial = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let data = Resource::new(
         move || {
             (
@@ -36,7 +38,7 @@ pub fn ReconciliationPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || data.get().map(|d| match d {
                 Ok(v) => Either::Left(view! {
-                    <Filters v=v.clone() current=(param("currency"), param("from"), param("to"), param("status"))/>
+                    <Filters v=v.clone() current=(initial("currency"), initial("from"), initial("to"), initial("status"))/>
                     <Proofs v=v.clone()/>
                     <Matches v decide/>
                 }),
@@ -107,7 +109,7 @@ fn Matches(v: ReconciliationView, decide: ServerAction<MatchDecide>) -> impl Int
     let can = v.can_decide;
     let query = use_query_map();
     let link = move |page: i64| {
-        let q = query.read();
+        let q = query.read_untracked();
         let keep = ["currency", "from", "to", "status"]
             .into_iter()
             .filter_map(|k| q.get(k).map(|v| format!("{k}={v}")))
@@ -139,7 +141,7 @@ fn MatchRow(m: MatchView, can: bool, decide: ServerAction<MatchDecide>) -> impl 
     let (accept_key, reject_key, why_id) = (m.key.clone(), m.key.clone(), format!("why-{}", m.key));
     view! {
         <tr data-status=m.status.clone()>
-            <td>{m.currency.clone()} " " {m.bank.join(", ")}<br/><small>{m.bank_at.clone()}</small></td>
+            <td>{format!("{} {}", m.currency, m.bank.join(", "))}<br/><small>{m.bank_at.clone()}</small></td>
             <td>{m.books.join(", ")}</td>
             <td>{m.kind.clone()}</td>
             <td>{m.status.clone()} <small>{format!(" ({})", m.confidence)}</small></td>
