@@ -115,5 +115,10 @@ test("the demo bookkeeper works an exception with both sides in view", async ({ 
   await expect(page.getByLabel("Add a comment")).toHaveValue("");
   await expect(page.getByTestId("history")).toContainText("Next step set");
   await expect(page.getByTestId("history")).toContainText("Comment added");
+
+  // The bookkeeper resolves it.
+  await work.getByLabel("Status").selectOption("resolved");
+  await work.getByRole("button", { name: "Change status" }).click();
+  await expect(page.getByTestId("exception-status")).toContainText("Resolved");
   await page.screenshot({ path: "test-results/exception-worked.png", fullPage: true });
 });
