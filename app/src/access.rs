@@ -41,6 +41,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("run_status", Access::Member(Role::Viewer)),
     ("sync_now", Access::Member(Role::Bookkeeper)),
     ("wise_connect", Access::Member(Role::Owner)),
+    ("wise_profiles", Access::Member(Role::Owner)),
     ("connection_disconnect", Access::Member(Role::Owner)),
     ("mapping_propose", Access::Member(Role::Owner)),
     ("mapping_test", Access::Member(Role::Owner)),

@@ -260,3 +260,13 @@ pub struct FeeDraftView {
     pub error: Option<String>,
     pub can_approve: bool,
 }
+
+/// A Wise profile a token can see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WiseProfileView {
+    pub id: i64,
+    pub name: String,
+    pub business: bool,
+    /// Balance currencies of the profile.
+    pub balances: Vec<String>,
+}

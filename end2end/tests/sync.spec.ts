@@ -38,6 +38,9 @@ test("the owner connects QuickBooks and Wise, maps balances through a test batch
   await expect(page.getByTestId("qbo-name")).toHaveText("Clearline Demo Studio");
   await hydrated(page);
   await page.getByLabel("Personal API token").fill("demo-personal-token");
+  await page.getByTestId("wise-find").click();
+  await expect(page.getByTestId("wise-profile")).toContainText("business");
+  await expect(page.getByTestId("wise-profile")).toContainText("EUR, GBP, USD");
   await page.getByTestId("wise-connect").click();
   await expect(page.getByTestId("wise-status")).toHaveText("connected");
 

@@ -617,3 +617,29 @@ pub async fn home_figures() -> Result<crate::model::HomeFigures, AppError> {
             .collect(),
     })
 }
+
+/// Checks a personal API token and lists the profiles it can see with their balances
+/// (nothing is stored), so the owner can pick the business profile.
+#[server(endpoint = "wise_profiles")]
+pub async fn wise_profiles(token: String) -> Result<Vec<crate::model::WiseProfileView>, AppError> {
+    use crate::ssr::{fail, guard::require, state::app_state};
+    require::<WiseProfiles>().await?;
+    let state = app_state()?;
+    let ctx = state.sync_context("web");
+    let profiles = control::connect::wise_profiles(&ctx, token.trim())
+        .await
+        .map_err(fail)?;
+    let mut out = Vec::new();
+    for p in profiles {
+        let balances = control::connect::wise_balance_currencies(&ctx, token.trim(), p.id)
+            .await
+            .unwrap_or_default();
+        out.push(crate::model::WiseProfileView {
+            id: p.id,
+            name: p.name,
+            business: p.business,
+            balances,
+        });
+    }
+    Ok(out)
+}

@@ -5,6 +5,7 @@
 
 use crate::api::{
     ConnectionDisconnect, ConnectionPathUpdate, WiseConnect, connection_paths_list, sync_overview,
+    wise_profiles,
 };
 use crate::components::messages::{ActionDone, ActionError, LoadError};
 use crate::components::renewal::renewal_words;
@@ -109,17 +110,7 @@ fn Live(
                     <p><a class="button" href="/connect/wise/start" rel="external" data-testid="wise-oauth">"Connect with Wise"</a></p>
                     <p>"or with a personal API token (profiles outside the UK/EEA):"</p>
                 })}
-                {can_edit.then(|| view! {
-                    <ActionForm action=connect_wise attr:class="stack">
-                        <label for="wise-token">"Personal API token"</label>
-                        <input id="wise-token" name="token" type="password" autocomplete="off" required/>
-                        <label for="wise-sca">"SCA private key (PEM, optional)"</label>
-                        <textarea id="wise-sca" name="sca_key" rows="3"></textarea>
-                        <label for="wise-profile">"Profile id (empty: the only business profile)"</label>
-                        <input id="wise-profile" name="profile_id" inputmode="numeric"/>
-                        <button type="submit" data-testid="wise-connect">"Connect Wise"</button>
-                    </ActionForm>
-                })}
+                {can_edit.then(|| view! { <WiseTokenForm connect_wise/> })}
             </section>
         }),
     };
@@ -165,6 +156,54 @@ fn Live(
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// Personal token: "Find profiles" lists what the token sees (profiles and their balances);
+/// the owner picks the business profile and connects.
+#[component]
+fn WiseTokenForm(connect_wise: ServerAction<WiseConnect>) -> impl IntoView {
+    let token = RwSignal::new(String::new());
+    let find = Action::new(|token: &String| {
+        let token = token.clone();
+        async move { wise_profiles(token).await }
+    });
+    let profiles = move || find.value().get();
+    view! {
+        <ActionForm action=connect_wise attr:class="stack">
+            <label for="wise-token">"Personal API token"</label>
+            <input id="wise-token" name="token" type="password" autocomplete="off" required
+                on:input=move |ev| token.set(event_target_value(&ev)) prop:value=move || token.get()/>
+            <button type="button" class="secondary" data-testid="wise-find"
+                on:click=move |_| { find.dispatch(token.get_untracked()); }>"Find profiles"</button>
+            {move || match profiles() {
+                None => view! {
+                    <input type="hidden" name="profile_id" value=""/>
+                }.into_any(),
+                Some(Err(e)) => view! {
+                    <input type="hidden" name="profile_id" value=""/>
+                    <p class="error" role="alert">{e.to_string()}</p>
+                }.into_any(),
+                Some(Ok(list)) => view! {
+                    <label for="wise-profile">"Profile"</label>
+                    <select id="wise-profile" name="profile_id" data-testid="wise-profile">
+                        {list.into_iter().map(|p| {
+                            let label = format!(
+                                "{} ({}, {}) — balances: {}",
+                                p.name,
+                                if p.business { "business" } else { "personal" },
+                                p.id,
+                                if p.balances.is_empty() { "none".to_string() } else { p.balances.join(", ") }
+                            );
+                            view! { <option value=p.id.to_string() selected=p.business>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any(),
+            }}
+            <label for="wise-sca">"SCA private key (PEM, optional)"</label>
+            <textarea id="wise-sca" name="sca_key" rows="3"></textarea>
+            <button type="submit" data-testid="wise-connect">"Connect Wise"</button>
+        </ActionForm>
     }
 }
 

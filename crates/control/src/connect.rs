@@ -123,6 +123,24 @@ pub async fn wise_profiles(ctx: &Context, token: &str) -> Result<Vec<WiseProfile
     Ok(profiles_of(profiles))
 }
 
+/// The balance currencies of one profile the token can see (nothing is stored).
+pub async fn wise_balance_currencies(
+    ctx: &Context,
+    token: &str,
+    profile_id: i64,
+) -> Result<Vec<String>> {
+    let client = personal_client(ctx, token)?;
+    let mut currencies: Vec<String> = client
+        .balances(profile_id)
+        .await
+        .map_err(|e| provider_error(Provider::Wise, e))?
+        .into_iter()
+        .map(|b| b.currency)
+        .collect();
+    currencies.sort();
+    Ok(currencies)
+}
+
 /// Stores a Wise connection made with a personal API token.
 pub async fn wise(
     ctx: &Context,
