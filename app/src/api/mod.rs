@@ -6,10 +6,12 @@ pub mod audit;
 pub mod auth;
 pub mod connections;
 pub mod members;
+pub mod playbook;
 pub mod sync;
 
 pub use audit::*;
 pub use auth::*;
 pub use connections::*;
 pub use members::*;
+pub use playbook::*;
 pub use sync::*;
