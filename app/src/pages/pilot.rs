@@ -191,15 +191,15 @@ fn PilotBody(view: PilotScreen, actions: Actions) -> impl IntoView {
                     }}
                     " Pick records you can audit quickly; if you test both Wise connection paths, pick lines of each."
                 </p>
-                <table class="grid" data-testid="candidates">
+                <table class="grid stacked" data-testid="candidates">
                     <thead><tr><th>"Booked"</th><th>"Line"</th><th>"Counterparty"</th><th class="num">"Amount"</th><th></th></tr></thead>
                     <tbody>
                         {candidates.into_iter().map(|c| view! {
                             <tr>
-                                <td>{stamp(c.booked_at)}</td>
-                                <td>{format!("{} {}", c.currency, c.reference)}<br/><small>{c.description.clone()}</small></td>
-                                <td>{c.counterparty.clone()}</td>
-                                <td class="num">{format!("{} {}", c.amount, c.currency)}</td>
+                                <td data-label="Booked">{stamp(c.booked_at)}</td>
+                                <td data-label="Line">{format!("{} {}", c.currency, c.reference)}<br/><small>{c.description.clone()}</small></td>
+                                <td data-label="Counterparty">{c.counterparty.clone()}</td>
+                                <td class="num" data-label="Amount">{format!("{} {}", c.amount, c.currency)}</td>
                                 <td>{can_sample.then(|| view! {
                                     <ActionForm action=actions.add>
                                         <input type="hidden" name="bank_line_id" value=c.bank_line_id.to_string()/>
@@ -276,7 +276,7 @@ fn SampleTable(
     remove: ServerAction<PilotSampleRemove>,
 ) -> impl IntoView {
     view! {
-        <table class="grid samples" data-testid="samples">
+        <table class="grid samples stacked" data-testid="samples">
             <thead>
                 <tr>
                     <th>"Bank line (expected)"</th>
@@ -293,12 +293,12 @@ fn SampleTable(
                     let remove_label = format!("Remove {} {} from the sample set", s.currency, s.reference);
                     view! {
                         <tr data-reference=s.reference.clone() data-posted=s.posted.as_str()>
-                            <td>
+                            <td data-label="Expected">
                                 <strong>{format!("{} {}", s.currency, s.reference)}</strong><br/>
                                 {format!("{} {} on {}", s.expected, s.currency, stamp(s.booked_at))}<br/>
                                 <small>{s.counterparty.clone()}</small>
                             </td>
-                            <td>
+                            <td data-label="Posted">
                                 {if s.postings.is_empty() {
                                     Either::Left(view! { <span class="bad">"—"</span> })
                                 } else {
@@ -316,8 +316,8 @@ fn SampleTable(
                                     })
                                 }}
                             </td>
-                            <td class=if ok { "ok" } else { "bad" }>{outcome}</td>
-                            <td>
+                            <td class=if ok { "ok" } else { "bad" } data-label="Outcome">{outcome}</td>
+                            <td data-label="Trigger to post">
                                 {match (s.lag_secs, s.verdict) {
                                     (Some(lag), Some(v)) => Either::Left(view! {
                                         {human_duration(lag)} <br/>
