@@ -66,6 +66,20 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("exception_comment", Access::Member(Role::Bookkeeper)),
     ("upload_preview", Access::Member(Role::Bookkeeper)),
     ("upload_commit", Access::Member(Role::Bookkeeper)),
+    ("matrix_list", Access::Member(Role::Viewer)),
+    ("matrix_evidence", Access::Member(Role::Bookkeeper)),
+    ("matrix_attach", Access::Member(Role::Bookkeeper)),
+    ("matrix_edit", Access::Member(Role::Owner)),
+    ("matrix_add", Access::Member(Role::Owner)),
+    ("preflight_view", Access::Member(Role::Viewer)),
+    ("preflight_item_update", Access::Member(Role::Owner)),
+    ("preflight_sign", Access::Member(Role::Owner)),
+    ("pilot_view", Access::Member(Role::Viewer)),
+    ("pilot_window", Access::Member(Role::Owner)),
+    ("pilot_sample_add", Access::Member(Role::Bookkeeper)),
+    ("pilot_sample_remove", Access::Member(Role::Bookkeeper)),
+    ("pilot_fallback", Access::Member(Role::Owner)),
+    ("pilot_promote", Access::Member(Role::Owner)),
 ];
 
 /// The rule for a server function path like `/api/members_add`, if it has one.

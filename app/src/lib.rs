@@ -54,9 +54,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=pages::audit::AuditPage/>
                     <Route path=path!("connections") view=pages::connections::ConnectionsPage/>
                     <Route path=path!("mapping") view=pages::mapping::MappingPage/>
-                    <Route path=path!("matrix") view=|| view! { <Screen id="matrix"/> }/>
-                    <Route path=path!("preflight") view=|| view! { <Screen id="preflight"/> }/>
-                    <Route path=path!("pilot") view=|| view! { <Screen id="pilot"/> }/>
+                    <Route path=path!("matrix") view=pages::matrix::MatrixPage/>
+                    <Route path=path!("preflight") view=pages::preflight::PreflightPage/>
+                    <Route path=path!("pilot") view=pages::pilot::PilotPage/>
                     <Route path=path!("exceptions") view=pages::exceptions::ExceptionsPage/>
                     <Route path=path!("exceptions/:id") view=pages::exceptions::ExceptionPage/>
                     <Route path=path!("reconciliation") view=pages::reconciliation::ReconciliationPage/>

@@ -43,7 +43,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/matrix",
         title: "Known vs Unknown",
         purpose: "The playbook's matrix: what is known, what to verify in the tenant, owner, status and evidence.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
@@ -51,7 +51,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/preflight",
         title: "Preflight",
         purpose: "The preflight and access-control checklist with automatic checks and the owner's go / no-go.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
@@ -59,7 +59,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/pilot",
         title: "Pilot",
         purpose: "A frozen pilot window, traceable samples, trigger-to-post timing and the go-live gates.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {

@@ -10,6 +10,7 @@ pub mod exception_status;
 pub mod feed_stall;
 pub mod lifecycle;
 pub mod people;
+pub mod playbook;
 pub mod role;
 pub mod telemetry;
 // The exception queue and statement upload (issue #7).

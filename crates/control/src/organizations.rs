@@ -80,6 +80,7 @@ pub(crate) async fn create_in(
         )));
     }
     let id = insert(tx, name, now).await?;
+    crate::playbook::seed::seed_in(tx, id, now).await?;
     audit::record(
         tx,
         actor,
