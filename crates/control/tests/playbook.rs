@@ -868,6 +868,7 @@ async fn the_pilot_goes_from_a_frozen_window_to_production() {
             &lines::book_entries_in(&mut tx, w.org).await.unwrap(),
             &BTreeMap::from([("EUR".to_string(), "35".to_string())]),
             &lines::coverage_in(&mut tx, w.org).await.unwrap(),
+            &Default::default(),
         );
         // Stored as a sync stores them; nobody owns the new exceptions yet.
         control::results::store(
