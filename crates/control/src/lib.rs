@@ -8,15 +8,20 @@ pub mod connection_path;
 pub mod email;
 pub mod exception_status;
 pub mod feed_stall;
+pub mod follow_up;
+pub mod incident;
 pub mod lifecycle;
 pub mod people;
 pub mod role;
 pub mod telemetry;
+pub mod weekly_run;
 
 #[cfg(feature = "storage")]
 pub mod audit;
 #[cfg(feature = "storage")]
 pub mod catalog;
+#[cfg(feature = "storage")]
+pub mod collections;
 #[cfg(feature = "storage")]
 pub mod connect;
 #[cfg(feature = "storage")]
@@ -58,6 +63,8 @@ pub mod settings;
 #[cfg(feature = "storage")]
 pub mod setup;
 #[cfg(feature = "storage")]
+pub mod support;
+#[cfg(feature = "storage")]
 pub mod sync;
 #[cfg(feature = "storage")]
 pub mod testing;
@@ -65,6 +72,8 @@ pub mod testing;
 pub mod users;
 #[cfg(feature = "storage")]
 pub mod webhook_inbox;
+#[cfg(feature = "storage")]
+pub mod weekly;
 
 #[cfg(feature = "storage")]
 pub use db::Db;

@@ -478,6 +478,11 @@ pub fn qbo_client(ctx: &Context, org: i64) -> Result<qbo::QboClient, Failure> {
     qbo::QboClient::new(config, sink).map_err(qbo_failure)
 }
 
+/// The QBO company of `org` from its stored tokens, for reads outside a run (reports).
+pub async fn qbo_company_for(ctx: &Context, org: i64) -> Result<qbo::Company, Failure> {
+    qbo_company(ctx, org).await
+}
+
 async fn qbo_company(ctx: &Context, org: i64) -> Result<qbo::Company, Failure> {
     let not_connected = || Failure {
         provider: None,
@@ -654,5 +659,6 @@ async fn finish_sync(
     runs::finish_in(&mut tx, run.id, &ctx.worker, &stats, Utc::now()).await?;
     tx.commit().await?;
     mark_healthy(ctx, org, Utc::now()).await;
+    crate::weekly::recheck_after_sync(db, org).await;
     Ok(())
 }
