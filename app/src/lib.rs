@@ -62,9 +62,10 @@ pub fn App() -> impl IntoView {
                         path=path!("reconciliation")
                         view=|| view! { <Screen id="reconciliation"/> }
                     />
-                    <Route path=path!("weekly") view=|| view! { <Screen id="weekly"/> }/>
-                    <Route path=path!("collections") view=|| view! { <Screen id="collections"/> }/>
-                    <Route path=path!("support") view=|| view! { <Screen id="support"/> }/>
+                    <Route path=path!("weekly") view=pages::weekly::WeeklyPage/>
+                    <Route path=path!("weekly/:id/print") view=pages::weekly::WeeklyPrintPage/>
+                    <Route path=path!("collections") view=pages::collections::CollectionsPage/>
+                    <Route path=path!("support") view=pages::support::SupportPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -4,12 +4,18 @@
 
 pub mod audit;
 pub mod auth;
+pub mod collections;
 pub mod connections;
 pub mod members;
+pub mod support;
 pub mod sync;
+pub mod weekly;
 
 pub use audit::*;
 pub use auth::*;
+pub use collections::*;
 pub use connections::*;
 pub use members::*;
+pub use support::*;
 pub use sync::*;
+pub use weekly::*;

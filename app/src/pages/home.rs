@@ -1,7 +1,7 @@
 //! Home: who is signed in where, authorizations that need renewing, and the sync (last run,
 //! match rate, Sync now with live progress). The control-room figures arrive with issue #7.
 
-use crate::api::{connection_paths_list, health_alerts, me};
+use crate::api::{connection_paths_list, health_alerts, me, weekly_alerts};
 use crate::components::messages::LoadError;
 use crate::components::renewal::renewal_words;
 use crate::components::sync_panel::SyncPanel;
@@ -27,6 +27,7 @@ pub fn HomePage() -> impl IntoView {
                         </section>
                         <RenewalAlerts/>
                         <HealthAlerts/>
+                        <WeeklyStatus/>
                         <SyncPanel can_sync=who.role.allows(control::Role::Bookkeeper)/>
                     }),
                     Err(e) => Either::Right(view! { <LoadError error=e/> }),
@@ -82,6 +83,38 @@ fn HealthAlerts() -> impl IntoView {
                     <section class="card alert" aria-label="Health alerts" data-testid="health-alerts">
                         <h2>"Health alerts"</h2>
                         <ul>{alerts.into_iter().map(|a| view! { <li class="warn">{a}</li> }).collect_view()}</ul>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// This week's control run, and every sign-off withdrawn because covered data changed.
+#[component]
+fn WeeklyStatus() -> impl IntoView {
+    let data = Resource::new(|| (), |_| weekly_alerts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                data.await.ok().map(|w| view! {
+                    <section class="card" aria-label="Weekly control run" data-testid="weekly-home">
+                        <h2>"Weekly control run"</h2>
+                        <p>
+                            <a href="/weekly">{w.current_week}</a> ": "
+                            <strong data-testid="weekly-home-status">{w.current_status.label()}</strong>
+                        </p>
+                        {(!w.withdrawn.is_empty()).then(|| view! {
+                            <ul class="alert-list" role="alert" data-testid="weekly-alerts">
+                                {w.withdrawn.into_iter().map(|r| view! {
+                                    <li class="warn">
+                                        "Sign-off withdrawn for " <a href=format!("/weekly/{}/print", r.id)>{r.week_label}</a>
+                                        " on " {r.withdrawn_at.unwrap_or_default()} ": "
+                                        {r.withdrawn_reason.unwrap_or_default()}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        })}
                     </section>
                 })
             })}

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod audit;
+pub mod collections;
 pub mod connections;
 pub mod home;
 pub mod login;
@@ -9,3 +10,5 @@ pub mod not_found;
 pub mod screens;
 pub mod settings;
 pub mod setup;
+pub mod support;
+pub mod weekly;

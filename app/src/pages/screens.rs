@@ -83,7 +83,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/weekly",
         title: "Weekly control run",
         purpose: "The weekly checklist: the bookkeeper prepares, the owner signs off.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
@@ -91,7 +91,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/collections",
         title: "Collections",
         purpose: "A/R aging from QuickBooks and a named follow-up owner for every overdue invoice.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
@@ -99,7 +99,7 @@ pub const SCREENS: &[ScreenInfo] = &[
         path: "/support",
         title: "Support & escalation",
         purpose: "Vendor contacts, the escalation owner and the incident log.",
-        planned_in: Some(7),
+        planned_in: None,
         needs: Role::Viewer,
     },
     ScreenInfo {
