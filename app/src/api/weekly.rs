@@ -256,12 +256,7 @@ pub async fn weekly_alerts() -> Result<WeeklyAlertsView, AppError> {
     let (db, org, now) = (&state.db, caller.organization_id, state.now());
     control::weekly::recheck(db, org, now).await.map_err(fail)?;
     let id = control::weekly::ensure(db, org, now).await.map_err(fail)?;
-    let current = control::weekly::history(db, org, 60)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| fail(control::ControlError::NotFound("weekly control run")))?;
+    let current = control::weekly::summary(db, org, id).await.map_err(fail)?;
     let withdrawn = control::weekly::withdrawn(db, org).await.map_err(fail)?;
     Ok(WeeklyAlertsView {
         current_week: current.week.label(),

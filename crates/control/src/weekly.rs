@@ -413,6 +413,11 @@ pub async fn history(db: &Db, organization_id: i64, limit: i64) -> Result<Vec<Ru
     rows.into_iter().map(RunRow::summary).collect()
 }
 
+/// One run as listed in the history.
+pub async fn summary(db: &Db, organization_id: i64, run_id: i64) -> Result<RunSummary> {
+    run_row(db, organization_id, run_id).await?.summary()
+}
+
 /// Runs whose sign-off was withdrawn and that nobody has reopened yet (Home flags them).
 pub async fn withdrawn(db: &Db, organization_id: i64) -> Result<Vec<RunSummary>> {
     let q = format!(
@@ -839,11 +844,7 @@ async fn withdraw(
     let row = run_row(db, organization_id, run_id).await?;
     let week = row.week();
     let before = row.snapshot().map(|s| s.covered).unwrap_or_default();
-    let reason = format!(
-        "{}: {}",
-        week.code(),
-        describe_changes(&before, now_covered, 3)
-    );
+    let reason = describe_changes(&before, now_covered, 3);
     let mut tx = db.begin().await?;
     const Q: &str = "UPDATE weekly_runs SET status = 'withdrawn', withdrawn_at = $1, \
         withdrawn_reason = $2, updated_at = $1 WHERE id = $3 AND status = 'signed'";
@@ -863,6 +864,7 @@ async fn withdraw(
             before: Some(json!({"status": "signed", "fingerprint": row.fingerprint})),
             after: Some(json!({
                 "status": "withdrawn",
+                "week": week.code(),
                 "fingerprint": fingerprint.code(),
                 "reason": reason,
             })),
