@@ -16,7 +16,6 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
-use pages::screens::Screen;
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,9 +59,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("exceptions") view=pages::exceptions::ExceptionsPage/>
                     <Route path=path!("exceptions/:id") view=pages::exceptions::ExceptionPage/>
                     <Route path=path!("reconciliation") view=pages::reconciliation::ReconciliationPage/>
-                    <Route path=path!("weekly") view=|| view! { <Screen id="weekly"/> }/>
-                    <Route path=path!("collections") view=|| view! { <Screen id="collections"/> }/>
-                    <Route path=path!("support") view=|| view! { <Screen id="support"/> }/>
+                    <Route path=path!("weekly") view=pages::weekly::WeeklyPage/>
+                    <Route path=path!("weekly/:id/print") view=pages::weekly::WeeklyPrintPage/>
+                    <Route path=path!("collections") view=pages::collections::CollectionsPage/>
+                    <Route path=path!("support") view=pages::support::SupportPage/>
                     <Route path=path!("upload") view=pages::upload::UploadPage/>
                 </ParentRoute>
             </Routes>

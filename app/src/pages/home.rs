@@ -1,7 +1,7 @@
 //! Home: who is signed in where, authorizations that need renewing, and the sync (last run,
-//! match rate, Sync now with live progress). The control-room figures arrive with issue #7.
+//! match rate, Sync now with live progress), this week's control run, exception counts and charts.
 
-use crate::api::{connection_paths_list, health_alerts, home_figures, me};
+use crate::api::{connection_paths_list, health_alerts, home_figures, me, weekly_alerts};
 use crate::components::charts::{BarChart, PercentLine};
 use crate::components::messages::LoadError;
 use crate::components::renewal::renewal_words;
@@ -39,6 +39,7 @@ pub fn HomePage() -> impl IntoView {
         </Suspense>
         <RenewalAlerts/>
         <HealthAlerts/>
+        <WeeklyStatus/>
         // Reads the identity for the Sync-now permission: inside a Suspense, like every resource.
         <Suspense fallback=|| ()>
             <SyncPanel can_sync=can_sync/>
@@ -124,6 +125,37 @@ fn Figures() -> impl IntoView {
                             <PercentLine title="Match rate over recent syncs" points=f.match_rate testid="chart-match-rate"/>
                             <BarChart title="Posting lag (matched pairs)" bars=f.lag testid="chart-lag"/>
                         </div>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// This week's control run, and every sign-off withdrawn because covered data changed.
+#[component]
+fn WeeklyStatus() -> impl IntoView {
+    let data = Resource::new(|| (), |_| weekly_alerts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                data.await.ok().map(|w| view! {
+                    <section class="card" aria-label="Weekly control run" data-testid="weekly-home">
+                        <h2>"Weekly control run"</h2>
+                        <p>
+                            <a href="/weekly">{w.current_week}</a> ": "
+                            <strong data-testid="weekly-home-status">{w.current_status.label()}</strong>
+                        </p>
+                        {(!w.withdrawn.is_empty()).then(|| view! {
+                            <ul class="alert-list" role="alert" data-testid="weekly-alerts">
+                                {w.withdrawn.into_iter().map(|r| view! {
+                                    <li class="warn">
+                                        "Sign-off withdrawn for " <a href=format!("/weekly/{}/print", r.id)>{r.week_label}</a>
+                                        <span>{format!(" on {}: {}", r.withdrawn_at.unwrap_or_default(), r.withdrawn_reason.unwrap_or_default())}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        })}
                     </section>
                 })
             })}

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod audit;
+pub mod collections;
 pub mod connections;
 pub mod exceptions;
 pub mod fee;
@@ -15,4 +16,6 @@ pub mod reconciliation;
 pub mod screens;
 pub mod settings;
 pub mod setup;
+pub mod support;
 pub mod upload;
+pub mod weekly;

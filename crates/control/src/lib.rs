@@ -8,6 +8,8 @@ pub mod connection_path;
 pub mod email;
 pub mod exception_status;
 pub mod feed_stall;
+pub mod follow_up;
+pub mod incident;
 pub mod lifecycle;
 pub mod people;
 pub mod playbook;
@@ -20,11 +22,14 @@ pub mod exception_filter;
 pub mod exception_kind;
 pub mod exception_queue;
 pub mod statement_upload;
+pub mod weekly_run;
 
 #[cfg(feature = "storage")]
 pub mod audit;
 #[cfg(feature = "storage")]
 pub mod catalog;
+#[cfg(feature = "storage")]
+pub mod collections;
 #[cfg(feature = "storage")]
 pub mod connect;
 #[cfg(feature = "storage")]
@@ -74,6 +79,8 @@ pub mod settings;
 #[cfg(feature = "storage")]
 pub mod setup;
 #[cfg(feature = "storage")]
+pub mod support;
+#[cfg(feature = "storage")]
 pub mod sync;
 #[cfg(feature = "storage")]
 pub mod testing;
@@ -83,6 +90,8 @@ pub mod uploads;
 pub mod users;
 #[cfg(feature = "storage")]
 pub mod webhook_inbox;
+#[cfg(feature = "storage")]
+pub mod weekly;
 
 #[cfg(feature = "storage")]
 pub use db::Db;

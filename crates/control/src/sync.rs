@@ -677,5 +677,6 @@ async fn finish_sync(
     runs::finish_in(&mut tx, run.id, &ctx.worker, &stats, Utc::now()).await?;
     tx.commit().await?;
     mark_healthy(ctx, org, Utc::now()).await;
+    crate::weekly::recheck_after_sync(db, org).await;
     Ok(())
 }
