@@ -217,6 +217,9 @@ pub struct HomeFigures {
     pub lag: Vec<(String, i64)>,
     /// ("#run", match %)
     pub match_rate: Vec<(String, f64)>,
+    /// A/R aging from the last QuickBooks report: (bucket, whole currency units), and its currency.
+    pub ar_aging: Vec<(String, i64)>,
+    pub ar_currency: String,
 }
 
 /// One page of the audit log.

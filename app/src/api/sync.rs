@@ -604,6 +604,13 @@ pub async fn home_figures() -> Result<crate::model::HomeFigures, AppError> {
         control::dashboard::figures(&state.db, caller.organization_id, state.now().date_naive())
             .await
             .map_err(fail)?;
+    let aging = control::collections::view(&state.db, caller.organization_id)
+        .await
+        .map_err(fail)?
+        .aging;
+    let (ar_aging, ar_currency) = aging
+        .map(|a| (a.whole_unit_bars(), a.currency.unwrap_or_default()))
+        .unwrap_or_default();
     Ok(crate::model::HomeFigures {
         open: f.open,
         unassigned: f.unassigned,
@@ -615,6 +622,8 @@ pub async fn home_figures() -> Result<crate::model::HomeFigures, AppError> {
             .into_iter()
             .map(|(id, p)| (format!("#{id}"), p))
             .collect(),
+        ar_aging,
+        ar_currency,
     })
 }
 

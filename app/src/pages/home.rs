@@ -124,7 +124,13 @@ fn Figures() -> impl IntoView {
                             <BarChart title="Open exceptions by age" bars=f.exception_ages testid="chart-ages"/>
                             <PercentLine title="Match rate over recent syncs" points=f.match_rate testid="chart-match-rate"/>
                             <BarChart title="Posting lag (matched pairs)" bars=f.lag testid="chart-lag"/>
+                            {(!f.ar_aging.is_empty()).then(|| view! {
+                                <BarChart title="A/R aging (from QuickBooks, whole units)" bars=f.ar_aging.clone() testid="chart-ar"/>
+                            })}
                         </div>
+                        {f.ar_aging.is_empty().then(|| view! {
+                            <p class="purpose">"A/R aging appears here once Collections has fetched QuickBooks' aging report."</p>
+                        })}
                     </section>
                 })
             })}

@@ -50,6 +50,16 @@ pub struct Aging {
 }
 
 impl Aging {
+    /// Each bucket's total in whole currency units (rounded), for a chart.
+    pub fn whole_unit_bars(&self) -> Vec<(String, i64)> {
+        use rust_decimal::prelude::ToPrimitive;
+        self.buckets
+            .iter()
+            .zip(&self.bucket_totals)
+            .map(|(b, t)| (b.clone(), t.round().to_i64().unwrap_or(0)))
+            .collect()
+    }
+
     /// Each bucket's share of the total, in whole percent (for a bar chart).
     pub fn shares(&self) -> Vec<u32> {
         use rust_decimal::prelude::ToPrimitive;
