@@ -120,11 +120,10 @@ async fn main() -> anyhow::Result<()> {
     control::results::store(&mut tx, org, 1, &matches, &exceptions, None, now).await?;
     tx.commit().await?;
     eprintln!(
-        "seeded {n} bank lines, {} matches, {} exceptions in {:.0} s ({})",
+        "seeded {n} bank lines, {} matches, {} exceptions in {:.0} s",
         matches.len(),
         exceptions.len(),
         t.elapsed().as_secs_f64(),
-        control::db::Backend::of_url(&url) as u8
     );
     drop((matches, exceptions));
 
@@ -152,6 +151,12 @@ async fn main() -> anyhow::Result<()> {
         "/audit",
         "/connections",
         "/mapping",
+        "/matrix",
+        "/preflight",
+        "/pilot",
+        "/weekly",
+        "/collections",
+        "/support",
     ];
     let backend = format!("{:?}", control::db::Backend::of_url(&url));
     for page in pages {
