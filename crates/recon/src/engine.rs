@@ -36,6 +36,7 @@ use crate::output::{
 };
 use crate::reason::{FeeVerify, NamePair, PairReason, PairRelation, Reason, Tail};
 use crate::reference::push_tokens;
+use crate::runs::{Cursors, Dated, DayCursor, Runs};
 use crate::subset::find_subsets;
 
 /// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
@@ -90,10 +91,13 @@ struct Edge {
     score: i64,
 }
 
-/// Leftovers grouped by counterparty, each group in day order.
-struct NamePool {
-    sorted: Vec<(u64, u32)>,
-    runs: FxHashMap<u64, (u32, u32)>,
+/// Leftovers in day order, and grouped by counterparty (each group in day order), with the
+/// cursors a stage walking in day order keeps into them.
+struct Pool {
+    all: Vec<Dated>,
+    named: Runs<u64>,
+    all_cursor: DayCursor,
+    named_cursors: Cursors,
 }
 
 #[derive(Clone)]
@@ -286,15 +290,11 @@ struct AccountRun<'a> {
     book: Vec<BookFacts>,
     bank_tokens: Vec<u64>,
     book_tokens: Vec<u64>,
-    /// Book indices ordered by (units, day, index), and where each amount's run starts and ends.
-    by_amount: Vec<u32>,
-    amount_runs: FxHashMap<i64, (u32, u32)>,
-    /// (token, book) pairs ordered by token, and each token's run.
-    by_token: Vec<(u64, u32)>,
-    token_runs: FxHashMap<u64, (u32, u32)>,
-    /// (counterparty, book) pairs ordered by name then day, and each name's run.
-    by_name: Vec<(u64, u32)>,
-    name_runs: FxHashMap<u64, (u32, u32)>,
+    /// Postings by amount (units), by reference token, and by counterparty (fee postings and
+    /// postings without a name left out), each run in day order.
+    by_amount: Runs<i64>,
+    by_token: Runs<u64>,
+    by_name: Runs<u64>,
     bank_taken: Vec<bool>,
     book_taken: Vec<bool>,
     /// Same amount, payees disagree: considered after duplicates (stage 3b).
@@ -386,39 +386,37 @@ impl<'a> AccountRun<'a> {
         drop(names);
 
         // Sorted on packed keys: the sort never reaches back into the facts.
-        let mut keyed: Vec<(i64, u32)> = book
+        // Postings are in day order, so (key, index) order is (key, day, index) order.
+        let mut keyed: Vec<(i64, Dated)> = book
             .iter()
             .enumerate()
-            .map(|(i, b)| (b.units, i as u32))
+            .map(|(i, b)| (b.units, dated(b.day, i)))
             .collect();
-        keyed.sort_unstable();
-        let by_amount: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-        drop(keyed);
-        let amount_runs = runs(&by_amount, |&i| book[i as usize].units);
+        keyed.sort_unstable_by_key(|&(u, d)| (u, d.index));
+        let by_amount = Runs::from_sorted(keyed.into_iter());
 
-        let mut by_token: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
+        let mut keyed: Vec<(u64, Dated)> = Vec::with_capacity(book_tokens.len());
         for (i, b) in book.iter().enumerate() {
             for &t in &book_tokens[b.tokens.start as usize..b.tokens.end as usize] {
-                by_token.push((t, i as u32));
+                keyed.push((t, dated(b.day, i)));
             }
         }
-        by_token.sort_unstable();
-        let token_runs = runs(&by_token, |&(t, _)| t);
+        keyed.sort_unstable_by_key(|&(t, d)| (t, d.index));
+        let by_token = Runs::from_sorted(keyed.into_iter());
 
-        let mut by_name: Vec<(u64, u32)> = book
+        let mut keyed: Vec<(u64, Dated)> = book
             .iter()
             .enumerate()
             .filter(|(_, b)| !b.name.is_empty() && !b.is_fee)
-            .map(|(i, b)| (b.name.full, i as u32))
+            .map(|(i, b)| (b.name.full, dated(b.day, i)))
             .collect();
-        by_name.sort_unstable();
-        let name_runs = runs(&by_name, |&(n, _)| n);
+        keyed.sort_unstable_by_key(|&(n, d)| (n, d.index));
+        let by_name = Runs::from_sorted(keyed.into_iter());
 
         let n_bank = bank.len();
         let n_book = book.len();
         Self {
             by_name,
-            name_runs,
             currency,
             options,
             lines,
@@ -428,9 +426,7 @@ impl<'a> AccountRun<'a> {
             bank_tokens,
             book_tokens,
             by_amount,
-            amount_runs,
             by_token,
-            token_runs,
             weak_edges: Vec::new(),
             bank_taken: vec![false; n_bank],
             book_taken: vec![false; n_book],
@@ -520,18 +516,31 @@ impl<'a> AccountRun<'a> {
         let mut local: Vec<Edge> = Vec::with_capacity(32);
         let lead = self.options.max_lead_days;
         let lag = self.options.max_lag_days;
+        // Bank lines come in day order, so every window's start only moves forwards.
+        let mut amount_cursors = self.by_amount.cursors();
+        let mut name_cursors = self.by_name.cursors();
         for b in 0..self.bank.len() {
             local.clear();
             let facts = &self.bank[b];
             let (lo, hi) = (facts.day - lead, facts.day + lag);
-            self.push_amount_candidates(b, facts.units, Relation::Exact, lo, hi, &mut local);
+            let window = (lo, hi);
+            let cursors = &mut amount_cursors;
+            self.push_amount_candidates(
+                b,
+                facts.units,
+                Relation::Exact,
+                window,
+                cursors,
+                &mut local,
+            );
             if facts.fee_units > 0 {
                 // Bank amount = principal − fee for both directions (debits grow, credits shrink).
                 let principal = facts.units.saturating_add(facts.fee_units);
-                self.push_amount_candidates(b, principal, Relation::Principal, lo, hi, &mut local);
+                let relation = Relation::Principal;
+                self.push_amount_candidates(b, principal, relation, window, cursors, &mut local);
             }
             self.push_reference_candidates(b, &mut local);
-            self.push_mistyped_candidates(b, lo, hi, &mut local);
+            self.push_mistyped_candidates(b, window, &mut name_cursors, &mut local);
             if local.is_empty() {
                 continue;
             }
@@ -570,22 +579,18 @@ impl<'a> AccountRun<'a> {
         b: usize,
         units: i64,
         relation: Relation,
-        lo: i32,
-        hi: i32,
+        (lo, hi): (i32, i32),
+        cursors: &mut Cursors,
         out: &mut Vec<Edge>,
     ) {
-        let Some(&(start, end)) = self.amount_runs.get(&units) else {
+        let Some(run) = self.by_amount.id(&units) else {
             return;
         };
-        let run = &self.by_amount[start as usize..end as usize];
-        // Within one amount, books are in day order (indices are day-ordered).
-        let first = run.partition_point(|&k| self.book[k as usize].day < lo);
-        for &k in run[first..].iter().take(64) {
-            let day = self.book[k as usize].day;
-            if day > hi {
+        for k in self.by_amount.dated_from(cursors, run, lo).iter().take(64) {
+            if k.day > hi {
                 break;
             }
-            out.push(self.edge(b, k as usize, relation, false));
+            out.push(self.edge(b, k.index as usize, relation, false));
         }
     }
 
@@ -593,13 +598,11 @@ impl<'a> AccountRun<'a> {
         let facts = &self.bank[b];
         let window = self.options.reference_window_days;
         for &t in &self.bank_tokens[facts.tokens.start as usize..facts.tokens.end as usize] {
-            let Some(&(start, end)) = self.token_runs.get(&t) else {
-                continue;
-            };
-            if (end - start) as usize > MAX_REFERENCE_FANOUT {
+            let run = self.by_token.get(&t);
+            if run.len() > MAX_REFERENCE_FANOUT {
                 continue;
             }
-            for &(_, k) in &self.by_token[start as usize..end as usize] {
+            for &Dated { index: k, .. } in run {
                 let book = &self.book[k as usize];
                 if (book.day - facts.day).abs() > window {
                     continue;
@@ -619,21 +622,25 @@ impl<'a> AccountRun<'a> {
     }
 
     /// Same payee nearby, amount that looks mistyped: an amount-mismatch candidate.
-    fn push_mistyped_candidates(&self, b: usize, lo: i32, hi: i32, out: &mut Vec<Edge>) {
+    fn push_mistyped_candidates(
+        &self,
+        b: usize,
+        (lo, hi): (i32, i32),
+        cursors: &mut Cursors,
+        out: &mut Vec<Edge>,
+    ) {
         let f = &self.bank[b];
         if f.name.is_empty() {
             return;
         }
-        let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
+        let Some(run) = self.by_name.id(&f.name.full) else {
             return;
         };
-        let run = &self.by_name[s as usize..t as usize];
-        let first = run.partition_point(|&(_, k)| self.book[k as usize].day < lo);
-        for &(_, k) in run[first..].iter().take(64) {
-            let kf = &self.book[k as usize];
-            if kf.day > hi {
+        for &Dated { day, index: k } in self.by_name.dated_from(cursors, run, lo).iter().take(64) {
+            if day > hi {
                 break;
             }
+            let kf = &self.book[k as usize];
             if kf.units != f.units && looks_mistyped(f.units / self.minor, kf.units / self.minor) {
                 out.push(self.edge(b, k as usize, Relation::Mismatch, false));
             }
@@ -831,22 +838,27 @@ impl<'a> AccountRun<'a> {
 
     fn pair_fees(&mut self, principal_pairs: Vec<Edge>) {
         let mut fee_edges: Vec<(Edge, u32)> = Vec::new(); // (principal pair, fee book)
+        // Principal pairs come in bank order, i.e. in day order.
+        let mut cursors = self.by_amount.cursors();
         for p in &principal_pairs {
             let facts = &self.bank[p.bank as usize];
             let principal_day = self.book[p.book as usize].day;
             let fee_units = -facts.fee_units;
-            let Some(&(start, end)) = self.amount_runs.get(&fee_units) else {
+            let Some(run) = self.by_amount.id(&fee_units) else {
                 continue;
             };
-            let run = &self.by_amount[start as usize..end as usize];
             let lo = facts.day - self.options.max_lead_days;
             let hi = facts.day + self.options.max_lag_days;
-            let first = run.partition_point(|&k| self.book[k as usize].day < lo);
-            for &k in run[first..].iter().take(64) {
-                let kf = &self.book[k as usize];
-                if kf.day > hi {
+            for &Dated { day, index: k } in self
+                .by_amount
+                .dated_from(&mut cursors, run, lo)
+                .iter()
+                .take(64)
+            {
+                if day > hi {
                     break;
                 }
+                let kf = &self.book[k as usize];
                 if !kf.is_fee || self.book_taken[k as usize] {
                     continue;
                 }
@@ -966,23 +978,22 @@ impl<'a> AccountRun<'a> {
             }
         }
         let mut extra: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        let mut cursors = self.by_amount.cursors();
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
                 continue;
             }
             let kf = &self.book[k];
-            let Some(&(start, end)) = self.amount_runs.get(&kf.units) else {
+            let Some(run) = self.by_amount.id(&kf.units) else {
                 continue;
             };
-            let run = &self.by_amount[start as usize..end as usize];
             let lo = kf.day - self.options.duplicate_window_days;
-            let first = run.partition_point(|&j| self.book[j as usize].day < lo);
             let mut twin: Option<(i32, usize)> = None;
-            for &j in &run[first..] {
-                let jf = &self.book[j as usize];
-                if jf.day > kf.day + self.options.duplicate_window_days {
+            for &Dated { day, index: j } in self.by_amount.dated_from(&mut cursors, run, lo) {
+                if day > kf.day + self.options.duplicate_window_days {
                     break;
                 }
+                let jf = &self.book[j as usize];
                 let Some(&gi) = group_of_book.get(&j) else {
                     continue;
                 };
@@ -1064,8 +1075,7 @@ impl<'a> AccountRun<'a> {
     fn nearby(
         &self,
         books_side: bool,
-        pool: &[u32],
-        named: &NamePool,
+        pool: &mut Pool,
         day: i32,
         (lo, hi): (i32, i32),
         units: i64,
@@ -1073,13 +1083,6 @@ impl<'a> AccountRun<'a> {
         limit: usize,
         after_weight: i32,
     ) -> Vec<u32> {
-        let day_of = |i: u32| {
-            if books_side {
-                self.book[i as usize].day
-            } else {
-                self.bank[i as usize].day
-            }
-        };
         let fits = |i: u32| {
             let (u, taken) = if books_side {
                 let f = &self.book[i as usize];
@@ -1091,31 +1094,30 @@ impl<'a> AccountRun<'a> {
         };
         let mut picked: Vec<(i32, u32)> = Vec::new();
         if let Some(want) = name {
-            let Some(&(s, t)) = named.runs.get(&want.full) else {
+            let Some(run) = pool.named.id(&want.full) else {
                 return Vec::new();
             };
-            let run = &named.sorted[s as usize..t as usize];
-            let first = run.partition_point(|&(_, i)| day_of(i) < lo);
-            for &(_, i) in &run[first..] {
-                if day_of(i) > hi {
+            for &Dated { day: d, index: i } in
+                pool.named.dated_from(&mut pool.named_cursors, run, lo)
+            {
+                if d > hi {
                     break;
                 }
                 if fits(i) {
-                    picked.push(((day_of(i) - day).abs(), i));
+                    picked.push(((d - day).abs(), i));
                 }
             }
             picked.sort_unstable();
             picked.truncate(limit);
         } else {
             // Walk outwards from `day`, so the cost is bounded by `limit`, not by the window.
-            let mid = pool.partition_point(|&i| day_of(i) < day);
+            let all = &pool.all;
+            let mid = pool.all_cursor.seek(all, day);
             let (mut left, mut right) = (mid, mid);
             while picked.len() < limit {
-                let left_day = (left > 0)
-                    .then(|| day_of(pool[left - 1]))
-                    .filter(|&d| d >= lo);
-                let right_day = (right < pool.len())
-                    .then(|| day_of(pool[right]))
+                let left_day = (left > 0).then(|| all[left - 1].day).filter(|&d| d >= lo);
+                let right_day = (right < all.len())
+                    .then(|| all[right].day)
                     .filter(|&d| d <= hi);
                 let take_left = match (left_day, right_day) {
                     (None, None) => break,
@@ -1123,16 +1125,16 @@ impl<'a> AccountRun<'a> {
                     (None, Some(_)) => false,
                     (Some(l), Some(r)) => day - l < after_weight * (r - day),
                 };
-                let i = if take_left {
+                let entry = if take_left {
                     left -= 1;
-                    pool[left]
+                    all[left]
                 } else {
                     right += 1;
-                    pool[right - 1]
+                    all[right - 1]
                 };
-                if fits(i) {
-                    let d = day_of(i) - day;
-                    picked.push((if d > 0 { after_weight * d } else { -d }, i));
+                if fits(entry.index) {
+                    let d = entry.day - day;
+                    picked.push((if d > 0 { after_weight * d } else { -d }, entry.index));
                 }
             }
             picked.sort_unstable();
@@ -1140,32 +1142,46 @@ impl<'a> AccountRun<'a> {
         picked.into_iter().map(|(_, i)| i).collect()
     }
 
-    fn name_pool(&self, books_side: bool, pool: &[u32]) -> NamePool {
-        let mut sorted: Vec<(u64, u32)> = pool
-            .iter()
-            .map(|&i| {
-                let name = if books_side {
-                    self.book[i as usize].name
-                } else {
-                    self.bank[i as usize].name
-                };
-                (name.full, i)
+    /// The leftovers among `indices` (in day order) of one side, as a [`Pool`].
+    fn pool(&self, books_side: bool, indices: impl Iterator<Item = u32>) -> Pool {
+        let fact = |i: u32| {
+            if books_side {
+                (self.book[i as usize].day, self.book[i as usize].name)
+            } else {
+                (self.bank[i as usize].day, self.bank[i as usize].name)
+            }
+        };
+        let all: Vec<Dated> = indices
+            .map(|i| Dated {
+                day: fact(i).0,
+                index: i,
             })
+            .collect();
+        let mut sorted: Vec<(u64, Dated)> = all
+            .iter()
+            .map(|&d| (fact(d.index).1.full, d))
             .filter(|&(n, _)| n != 0)
             .collect();
-        sorted.sort_unstable();
-        let runs = runs(&sorted, |&(n, _)| n);
-        NamePool { sorted, runs }
+        sorted.sort_unstable_by_key(|&(n, d)| (n, d.index));
+        let named = Runs::from_sorted(sorted.into_iter());
+        let named_cursors = named.cursors();
+        Pool {
+            all,
+            named,
+            all_cursor: DayCursor::default(),
+            named_cursors,
+        }
     }
 
     fn one_bank_many_books(&mut self) {
-        let pool: Vec<u32> = (0..self.book.len() as u32)
-            .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee)
-            .collect();
-        if pool.is_empty() {
+        let mut pool = self.pool(
+            true,
+            (0..self.book.len() as u32)
+                .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee),
+        );
+        if pool.all.is_empty() {
             return;
         }
-        let named = self.name_pool(true, &pool);
         for b in 0..self.bank.len() {
             if self.bank_taken[b] {
                 continue;
@@ -1190,8 +1206,7 @@ impl<'a> AccountRun<'a> {
                     let name = same_name.then_some(f.name);
                     let cands = self.nearby(
                         true,
-                        &pool,
-                        &named,
+                        &mut pool,
                         f.day,
                         (lo, hi),
                         target,
@@ -1268,17 +1283,17 @@ impl<'a> AccountRun<'a> {
         if net_of_fee {
             // The principal is covered by the group; the fee needs its own posting.
             let fee_units = -self.bank[b].fee_units;
-            let fee_book = self.amount_runs.get(&fee_units).and_then(|&(s, e)| {
-                self.by_amount[s as usize..e as usize]
+            let day = self.bank[b].day;
+            let lead = self.options.max_lead_days;
+            let fee_book = self.by_amount.id(&fee_units).and_then(|run| {
+                self.by_amount
+                    .window(run, day - lead, day + lead)
                     .iter()
-                    .copied()
-                    .filter(|&k| {
-                        let kf = &self.book[k as usize];
-                        kf.is_fee
-                            && !self.book_taken[k as usize]
-                            && (kf.day - self.bank[b].day).abs() <= self.options.max_lead_days
+                    .filter(|k| {
+                        self.book[k.index as usize].is_fee && !self.book_taken[k.index as usize]
                     })
-                    .min_by_key(|&k| (self.book[k as usize].day - self.bank[b].day).abs())
+                    .min_by_key(|k| (k.day - day).abs())
+                    .map(|k| k.index)
             });
             match fee_book {
                 Some(k) => {
@@ -1334,13 +1349,13 @@ impl<'a> AccountRun<'a> {
     }
 
     fn many_banks_one_book(&mut self, same_name: bool) {
-        let pool: Vec<u32> = (0..self.bank.len() as u32)
-            .filter(|&b| !self.bank_taken[b as usize])
-            .collect();
-        if pool.len() < 2 {
+        let mut pool = self.pool(
+            false,
+            (0..self.bank.len() as u32).filter(|&b| !self.bank_taken[b as usize]),
+        );
+        if pool.all.len() < 2 {
             return;
         }
-        let named = self.name_pool(false, &pool);
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
                 continue;
@@ -1372,8 +1387,7 @@ impl<'a> AccountRun<'a> {
                 let name = same_name.then_some(f.name);
                 let cands = self.nearby(
                     false,
-                    &pool,
-                    &named,
+                    &mut pool,
                     f.day,
                     (lo, hi),
                     f.units,
@@ -1476,16 +1490,16 @@ impl<'a> AccountRun<'a> {
             if self.bank_taken[b] || f.name.is_empty() {
                 continue;
             }
-            let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
+            let Some(run) = self.by_name.id(&f.name.full) else {
                 continue;
             };
             let (lo, hi) = (
                 f.day - self.options.max_lead_days,
                 f.day + self.options.max_lag_days,
             );
-            for &(_, k) in &self.by_name[s as usize..t as usize] {
+            for &Dated { index: k, .. } in self.by_name.window(run, lo, hi) {
                 let kf = &self.book[k as usize];
-                if self.book_taken[k as usize] || kf.day < lo || kf.day > hi {
+                if self.book_taken[k as usize] {
                     continue;
                 }
                 if looks_mistyped_leading(f.units / self.minor, kf.units / self.minor) {
@@ -1767,26 +1781,6 @@ impl<'a> NameCache<'a> {
     }
 }
 
-/// For a slice sorted by `key`, where each key's run starts and ends.
-fn runs<T, K: std::hash::Hash + Eq + Copy>(
-    sorted: &[T],
-    key: impl Fn(&T) -> K,
-) -> FxHashMap<K, (u32, u32)> {
-    let mut map = FxHashMap::default();
-    map.reserve(sorted.len() / 2);
-    let mut start = 0usize;
-    while start < sorted.len() {
-        let k = key(&sorted[start]);
-        let mut end = start + 1;
-        while end < sorted.len() && key(&sorted[end]) == k {
-            end += 1;
-        }
-        map.insert(k, (start as u32, end as u32));
-        start = end;
-    }
-    map
-}
-
 /// For keys in `0..n`, where each key's run starts in a list sorted (or counting-sorted) by
 /// key: `start[k]..start[k + 1]`.
 fn offsets(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
@@ -1812,4 +1806,11 @@ fn dedup_in_place(sorted: &mut [u64]) -> usize {
         }
     }
     w
+}
+
+fn dated(day: i32, index: usize) -> Dated {
+    Dated {
+        day,
+        index: index as u32,
+    }
 }

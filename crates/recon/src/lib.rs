@@ -66,6 +66,7 @@ mod input;
 mod output;
 mod reason;
 mod reference;
+mod runs;
 mod subset;
 
 #[cfg(feature = "scenario")]
