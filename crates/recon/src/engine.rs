@@ -19,7 +19,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -34,8 +33,9 @@ use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
-use crate::reason::{FeeVerify, NamePair, PairReason, PairRelation, Reason, Tail};
-use crate::reference::push_tokens;
+use crate::reason::{FeeVerify, PairEvidence, PairRelation, Reason, Tail, TextIndex};
+use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
+use crate::run_text::{RunText, SharedText, StringTable};
 use crate::runs::{Cursors, Dated, DayCursor, Runs};
 use crate::subset::find_subsets;
 
@@ -100,22 +100,50 @@ struct Pool {
     named_cursors: Cursors,
 }
 
+/// What the candidate search needs of a bank line.
 #[derive(Clone)]
 struct BankFacts {
-    day: i32,
     units: i64,
     fee_units: i64,
     name: NameKey,
-    tokens: std::ops::Range<u32>,
+    day: i32,
+    /// Its reference words: `words..ref_end` from the payment reference, `ref_end..words_end`
+    /// from the id.
+    words: u32,
+    ref_end: u32,
+    words_end: u32,
 }
 
+/// What the candidate search needs of a posting.
 #[derive(Clone)]
 struct BookFacts {
-    day: i32,
     units: i64,
     name: NameKey,
-    tokens: std::ops::Range<u32>,
+    day: i32,
+    /// Its distinct token hashes (sorted), `tokens..tokens_end`.
+    tokens: u32,
+    tokens_end: u32,
     is_fee: bool,
+}
+
+/// What a decision quotes of a bank line: read with the facts, so deciding never goes back
+/// to the inputs.
+#[derive(Clone)]
+struct BankQuote {
+    amount: Decimal,
+    fee: Decimal,
+    /// The counterparty as written (an index into `AccountRun::raw_names`).
+    raw_name: u32,
+    /// Its id's entry in the run's id table.
+    id: u32,
+}
+
+/// What a decision quotes of a posting.
+#[derive(Clone)]
+struct BookQuote {
+    amount: Decimal,
+    raw_name: u32,
+    id: u32,
 }
 
 /// A decided group, in account-local indices.
@@ -123,7 +151,20 @@ struct Group {
     banks: Members,
     books: Members,
     outcome: Outcome,
-    reason: Reason,
+    why: Why,
+}
+
+/// A decision's reason while the run goes on: a pair's evidence is written out against the
+/// run's text once the run is over.
+enum Why {
+    Text(Reason),
+    Pair(PairEvidence),
+}
+
+impl From<String> for Why {
+    fn from(text: String) -> Self {
+        Self::Text(text.into())
+    }
 }
 
 /// Account-local indices of a group's lines or postings: up to two inline (almost every
@@ -288,8 +329,13 @@ struct AccountRun<'a> {
     entries: Vec<&'a BookEntry>,
     bank: Vec<BankFacts>,
     book: Vec<BookFacts>,
-    bank_tokens: Vec<u64>,
+    bank_quotes: Vec<BankQuote>,
+    book_quotes: Vec<BookQuote>,
+    bank_words: Vec<Word>,
+    /// Each posting's distinct token hashes, sorted, and for each the fields it occurs in
+    /// (bit `f` for [`crate::reason::BOOK_FIELDS`]`[f]`).
     book_tokens: Vec<u64>,
+    book_token_fields: Vec<u8>,
     /// Postings by amount (units), by reference token, and by counterparty (fee postings and
     /// postings without a name left out), each run in day order.
     by_amount: Runs<i64>,
@@ -304,9 +350,12 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
-    /// The currency and the (bank, book) counterparty pairs named in reasons, shared by them.
-    currency_shared: Arc<str>,
-    name_pairs: FxHashMap<(&'a str, &'a str), NamePair>,
+    /// Counterparty names as written, by first occurrence (see [`NameCache`]).
+    raw_names: Vec<&'a str>,
+    /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`.
+    name_pairs: FxHashMap<(u32, u32), TextIndex>,
+    /// What the decisions quote: ids (read with the facts), names and reference tokens.
+    text: RunText,
 }
 
 impl<'a> AccountRun<'a> {
@@ -319,24 +368,37 @@ impl<'a> AccountRun<'a> {
         // Facts are read in input order (the lines' memory order, so the reads stream), then
         // put in canonical order, whatever the input order: by time, then id. Sort keys are
         // computed once (the id through a hash), so the sort touches the lines only on a tie.
-        let mut bank_tokens = Vec::with_capacity(lines.len() * 3);
+        let n_ids = lines.len() + entries.len();
+        let mut ids = StringTable::with_capacity(n_ids, n_ids * 20);
+        let mut bank_words = Vec::with_capacity(lines.len() * 2);
         let mut keyed: Vec<(i64, u64, u32)> = Vec::with_capacity(lines.len());
         let mut bank: Vec<BankFacts> = Vec::with_capacity(lines.len());
+        let mut bank_quotes: Vec<BankQuote> = Vec::with_capacity(lines.len());
         // Counterparty names repeat (a studio has a few hundred payees): normalize each once.
         let mut names = NameCache::default();
         for (i, l) in lines.iter().enumerate() {
             let t = l.booked_at.timestamp() * 1_000_000_000
                 + i64::from(l.booked_at.timestamp_subsec_nanos());
             keyed.push((t, fx_hash_bytes(l.id.as_bytes()), i as u32));
-            let start = bank_tokens.len() as u32;
-            push_tokens(&l.payment_reference, &mut bank_tokens);
-            push_tokens(&l.id, &mut bank_tokens);
+            let words = bank_words.len() as u32;
+            push_words(&l.payment_reference, &mut bank_words);
+            let ref_end = bank_words.len() as u32;
+            push_words(&l.id, &mut bank_words);
+            let (name, raw_name) = names.key(&l.counterparty);
             bank.push(BankFacts {
-                day: l.booked_at.date_naive().num_days_from_ce(),
                 units: to_units(l.amount).unwrap_or(i64::MAX),
                 fee_units: to_units(l.fee.abs()).unwrap_or(0),
-                name: names.key(&l.counterparty),
-                tokens: start..bank_tokens.len() as u32,
+                name,
+                day: l.booked_at.date_naive().num_days_from_ce(),
+                words,
+                ref_end,
+                words_end: bank_words.len() as u32,
+            });
+            bank_quotes.push(BankQuote {
+                amount: l.amount,
+                fee: l.fee,
+                raw_name,
+                id: ids.push(&l.id),
             });
         }
         keyed.sort_unstable_by(|a, b| {
@@ -347,31 +409,42 @@ impl<'a> AccountRun<'a> {
         });
         lines = keyed.iter().map(|k| lines[k.2 as usize]).collect();
         let bank: Vec<BankFacts> = keyed.iter().map(|k| bank[k.2 as usize].clone()).collect();
+        let bank_quotes: Vec<BankQuote> = keyed
+            .iter()
+            .map(|k| bank_quotes[k.2 as usize].clone())
+            .collect();
         drop(keyed);
 
         let mut book_tokens = Vec::with_capacity(entries.len() * 3);
+        let mut book_token_fields = Vec::with_capacity(entries.len() * 3);
         let mut keyed: Vec<(i32, i64, u64, u32)> = Vec::with_capacity(entries.len());
         let mut book: Vec<BookFacts> = Vec::with_capacity(entries.len());
+        let mut book_quotes: Vec<BookQuote> = Vec::with_capacity(entries.len());
+        let mut scratch: Vec<(u64, u8)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let day = e.txn_date.num_days_from_ce();
             let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
             keyed.push((day, created, fx_hash_bytes(e.id.as_bytes()), i as u32));
             let start = book_tokens.len() as u32;
-            push_tokens(&e.doc_number, &mut book_tokens);
-            push_tokens(&e.payment_ref_num, &mut book_tokens);
-            push_tokens(&e.private_note, &mut book_tokens);
-            push_tokens(&e.memo, &mut book_tokens);
-            // A token repeated across fields of one posting is one hit, not several.
-            let toks = &mut book_tokens[start as usize..];
-            toks.sort_unstable();
-            let unique = dedup_in_place(toks);
-            book_tokens.truncate(start as usize + unique);
+            push_posting_tokens(
+                [&e.doc_number, &e.payment_ref_num, &e.private_note, &e.memo],
+                &mut scratch,
+                &mut book_tokens,
+                &mut book_token_fields,
+            );
+            let (name, raw_name) = names.key(&e.counterparty);
             book.push(BookFacts {
-                day,
                 units: to_units(e.amount).unwrap_or(i64::MIN),
-                name: names.key(&e.counterparty),
-                tokens: start..book_tokens.len() as u32,
+                name,
+                day,
+                tokens: start,
+                tokens_end: book_tokens.len() as u32,
                 is_fee: e.is_bank_charge,
+            });
+            book_quotes.push(BookQuote {
+                amount: e.amount,
+                raw_name,
+                id: ids.push(&e.id),
             });
         }
         keyed.sort_unstable_by(|a, b| {
@@ -382,8 +455,12 @@ impl<'a> AccountRun<'a> {
         });
         entries = keyed.iter().map(|k| entries[k.3 as usize]).collect();
         let book: Vec<BookFacts> = keyed.iter().map(|k| book[k.3 as usize].clone()).collect();
+        let book_quotes: Vec<BookQuote> = keyed
+            .iter()
+            .map(|k| book_quotes[k.3 as usize].clone())
+            .collect();
         drop(keyed);
-        drop(names);
+        let raw_names = names.into_raw();
 
         // Sorted on packed keys: the sort never reaches back into the facts.
         // Postings are in day order, so (key, index) order is (key, day, index) order.
@@ -397,7 +474,7 @@ impl<'a> AccountRun<'a> {
 
         let mut keyed: Vec<(u64, Dated)> = Vec::with_capacity(book_tokens.len());
         for (i, b) in book.iter().enumerate() {
-            for &t in &book_tokens[b.tokens.start as usize..b.tokens.end as usize] {
+            for &t in &book_tokens[b.tokens as usize..b.tokens_end as usize] {
                 keyed.push((t, dated(b.day, i)));
             }
         }
@@ -423,8 +500,11 @@ impl<'a> AccountRun<'a> {
             entries,
             bank,
             book,
-            bank_tokens,
+            bank_quotes,
+            book_quotes,
+            bank_words,
             book_tokens,
+            book_token_fields,
             by_amount,
             by_token,
             weak_edges: Vec::new(),
@@ -433,8 +513,14 @@ impl<'a> AccountRun<'a> {
             groups: Vec::new(),
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
-            currency_shared: Arc::from(currency),
+            raw_names,
             name_pairs: FxHashMap::default(),
+            text: RunText {
+                currency: currency.into(),
+                ids,
+                names: StringTable::default(),
+                tokens: StringTable::default(),
+            },
         }
     }
 
@@ -458,11 +544,23 @@ impl<'a> AccountRun<'a> {
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
-        let lines = std::mem::take(&mut self.lines);
-        let entries = std::mem::take(&mut self.entries);
+        let bank_ids: Vec<u32> = self.bank_quotes.iter().map(|q| q.id).collect();
+        let book_ids: Vec<u32> = self.book_quotes.iter().map(|q| q.id).collect();
+        let mut text = std::mem::replace(
+            &mut self.text,
+            RunText {
+                currency: "".into(),
+                ids: StringTable::default(),
+                names: StringTable::default(),
+                tokens: StringTable::default(),
+            },
+        );
         let currency = self.currency;
         // The indexes are not needed any more: free them before the output grows.
         drop(self);
+        text.names.shrink_to_fit();
+        text.tokens.shrink_to_fit();
+        let text = SharedText::new(text);
         // Every line and posting is in one group at most, so the keys are unique.
         groups.sort_by_cached_key(|g| {
             (
@@ -473,17 +571,18 @@ impl<'a> AccountRun<'a> {
         matches.reserve(groups.len());
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
+        let mut members: Vec<u32> = Vec::new();
         for g in groups {
-            let bank: Ids = g
-                .banks
-                .iter()
-                .map(|&i| lines[i as usize].id.as_str())
-                .collect();
-            let books: Ids = g
-                .books
-                .iter()
-                .map(|&i| entries[i as usize].id.as_str())
-                .collect();
+            members.clear();
+            members.extend(g.banks.iter().map(|&b| bank_ids[b as usize]));
+            let bank = Ids::shared(&text, &members);
+            members.clear();
+            members.extend(g.books.iter().map(|&k| book_ids[k as usize]));
+            let books = Ids::shared(&text, &members);
+            let reason = match g.why {
+                Why::Text(reason) => reason,
+                Why::Pair(evidence) => Reason::pair(&text, evidence),
+            };
             match g.outcome {
                 Outcome::Matched {
                     kind,
@@ -495,7 +594,7 @@ impl<'a> AccountRun<'a> {
                     kind,
                     status,
                     confidence,
-                    reason: g.reason,
+                    reason,
                 }),
                 Outcome::Break { kind, difference } => exceptions.push(Exception {
                     kind,
@@ -503,7 +602,7 @@ impl<'a> AccountRun<'a> {
                     books,
                     currency: currency.to_owned(),
                     difference,
-                    reason: g.reason,
+                    reason,
                 }),
             }
         }
@@ -597,7 +696,7 @@ impl<'a> AccountRun<'a> {
     fn push_reference_candidates(&self, b: usize, out: &mut Vec<Edge>) {
         let facts = &self.bank[b];
         let window = self.options.reference_window_days;
-        for &t in &self.bank_tokens[facts.tokens.start as usize..facts.tokens.end as usize] {
+        for t in self.words_of(b).iter().flat_map(|w| w.hashes()) {
             let run = self.by_token.get(&t);
             if run.len() > MAX_REFERENCE_FANOUT {
                 continue;
@@ -781,7 +880,7 @@ impl<'a> AccountRun<'a> {
         } else {
             Tail::AmountOnly
         };
-        let reason = Reason::pair(self.pair_reason(&e, tail));
+        let why = Why::Pair(self.pair_evidence(&e, tail));
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
             books: Members::from(&[e.book][..]),
@@ -794,44 +893,73 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence,
             },
-            reason,
+            why,
         });
     }
 
-    fn pair_reason(&mut self, e: &Edge, tail: Tail) -> PairReason {
-        let line = self.lines[e.bank as usize];
-        let entry = self.entries[e.book as usize];
-        let names = (e.name != NameAgreement::Unknown).then(|| {
-            self.name_pairs
-                .entry((line.counterparty.as_str(), entry.counterparty.as_str()))
-                .or_insert_with(|| {
-                    Arc::new((
-                        line.counterparty.as_str().into(),
-                        entry.counterparty.as_str().into(),
-                    ))
-                })
-                .clone()
-        });
-        PairReason {
+    /// A pair's evidence, from the facts and quotes alone (the inputs are read again only to
+    /// spell a shared reference token).
+    fn pair_evidence(&mut self, e: &Edge, tail: Tail) -> PairEvidence {
+        let (b, k) = (e.bank as usize, e.book as usize);
+        let names = (e.name != NameAgreement::Unknown)
+            .then(|| self.name_pair(self.bank_quotes[b].raw_name, self.book_quotes[k].raw_name));
+        let reference = if e.reference {
+            self.reference_hit(b, k)
+        } else {
+            None
+        };
+        let (bank, book) = (&self.bank_quotes[b], &self.book_quotes[k]);
+        PairEvidence {
+            bank_amount: bank.amount,
+            book_amount: book.amount,
+            fee: bank.fee,
+            reference,
+            names,
+            gap: e.gap,
             relation: match e.relation {
                 Relation::Exact => PairRelation::Exact,
                 Relation::Principal => PairRelation::Principal,
                 Relation::Mismatch => PairRelation::Mismatch,
             },
-            bank_amount: line.amount,
-            book_amount: entry.amount,
-            fee: line.fee,
-            currency: Arc::clone(&self.currency_shared),
-            reference: if e.reference {
-                reference_hit(line, entry)
-            } else {
-                None
-            },
             agreement: e.name,
-            names,
-            gap: e.gap,
             tail,
         }
+    }
+
+    /// The (bank, book) counterparty names as written, stored once per run.
+    fn name_pair(&mut self, bank: u32, book: u32) -> TextIndex {
+        let (raw, names) = (&self.raw_names, &mut self.text.names);
+        *self.name_pairs.entry((bank, book)).or_insert_with(|| {
+            names.push(raw[bank as usize]);
+            TextIndex::new(names.push(raw[book as usize]) / 2)
+        })
+    }
+
+    /// The token line `b` and posting `k` share, as [`reference_hit`] finds it; spelled into
+    /// the run's token table.
+    fn reference_hit(&mut self, b: usize, k: usize) -> Option<crate::reason::ReferenceHit> {
+        let f = &self.bank[b];
+        let kf = &self.book[k];
+        let words = &self.bank_words;
+        let hit = reference_hit(
+            [
+                &words[f.words as usize..f.ref_end as usize],
+                &words[f.ref_end as usize..f.words_end as usize],
+            ],
+            &self.book_tokens[kf.tokens as usize..kf.tokens_end as usize],
+            &self.book_token_fields[kf.tokens as usize..kf.tokens_end as usize],
+        )?;
+        let line = self.lines[b];
+        let field = [&line.payment_reference, &line.id][usize::from(hit.bank_field)];
+        let token = self
+            .text
+            .tokens
+            .push_with(|out| spell_word(field, hit.word, hit.digits_only, out));
+        Some(crate::reason::ReferenceHit {
+            token: TextIndex::new(token),
+            bank_field: hit.bank_field,
+            book_field: hit.book_field,
+        })
     }
 
     // ---- stage 2: fees ---------------------------------------------------------------------
@@ -892,7 +1020,6 @@ impl<'a> AccountRun<'a> {
             fee_of_bank.insert(plain[i].bank, (plain[i], i));
         }
         for p in principal_pairs {
-            let line = self.lines[p.bank as usize];
             match fee_of_bank.get(&p.bank) {
                 Some(&(fee, _)) => {
                     self.book_taken[fee.book as usize] = true;
@@ -901,9 +1028,8 @@ impl<'a> AccountRun<'a> {
                     let principal_sure =
                         p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
                     let auto = principal_sure && (fee.reference || unique_fee);
-                    let fee_entry = self.entries[fee.book as usize];
                     let tail = Tail::FeeBooked {
-                        fee_id: fee_entry.id.as_str().into(),
+                        fee_id: self.book_quotes[fee.book as usize].id,
                         same_reference: fee.reference,
                         verify: if auto {
                             FeeVerify::No
@@ -913,7 +1039,7 @@ impl<'a> AccountRun<'a> {
                             FeeVerify::WhichFee
                         },
                     };
-                    let reason = Reason::pair(self.pair_reason(&p, tail));
+                    let why = Why::Pair(self.pair_evidence(&p, tail));
                     self.groups.push(Group {
                         banks: Members::from(&[p.bank][..]),
                         books: Members::from(&[p.book, fee.book][..]),
@@ -930,19 +1056,19 @@ impl<'a> AccountRun<'a> {
                                 suggested_confidence(p.score)
                             },
                         },
-                        reason,
+                        why,
                     });
                 }
                 None => {
-                    let reason = Reason::pair(self.pair_reason(&p, Tail::FeeNotBooked));
+                    let why = Why::Pair(self.pair_evidence(&p, Tail::FeeNotBooked));
                     self.groups.push(Group {
                         banks: Members::from(&[p.bank][..]),
                         books: Members::from(&[p.book][..]),
                         outcome: Outcome::Break {
                             kind: ExceptionKind::UnbookedFee,
-                            difference: line.fee.abs(),
+                            difference: self.bank_quotes[p.bank as usize].fee.abs(),
                         },
-                        reason,
+                        why,
                     });
                 }
             }
@@ -950,11 +1076,21 @@ impl<'a> AccountRun<'a> {
     }
 
     fn shares_token(&self, b: usize, k: usize) -> bool {
-        let bt =
-            &self.bank_tokens[self.bank[b].tokens.start as usize..self.bank[b].tokens.end as usize];
-        let kt =
-            &self.book_tokens[self.book[k].tokens.start as usize..self.book[k].tokens.end as usize];
-        bt.iter().any(|t| kt.binary_search(t).is_ok())
+        let kt = self.tokens_of(k);
+        self.words_of(b)
+            .iter()
+            .flat_map(|w| w.hashes())
+            .any(|t| kt.binary_search(&t).is_ok())
+    }
+
+    /// Line `b`'s reference words, payment reference first.
+    fn words_of(&self, b: usize) -> &[Word] {
+        &self.bank_words[self.bank[b].words as usize..self.bank[b].words_end as usize]
+    }
+
+    /// Posting `k`'s distinct token hashes, sorted.
+    fn tokens_of(&self, k: usize) -> &[u64] {
+        &self.book_tokens[self.book[k].tokens as usize..self.book[k].tokens_end as usize]
     }
 
     // ---- stage 3: duplicates -----------------------------------------------------------------
@@ -1037,7 +1173,12 @@ impl<'a> AccountRun<'a> {
                 names.join(", "),
                 self.options.duplicate_window_days
             );
-            let _ = write!(reason, "; earlier decision: {}", self.groups[gi].reason);
+            let _ = match &self.groups[gi].why {
+                Why::Text(earlier) => write!(reason, "; earlier decision: {earlier}"),
+                Why::Pair(earlier) => {
+                    write!(reason, "; earlier decision: {}", earlier.shown(&self.text))
+                }
+            };
             self.groups[gi] = Group {
                 banks: Members::from(&[bank][..]),
                 books: Members::from(&books[..]),
@@ -1045,7 +1186,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::DuplicatePosting,
                     difference: line.amount - booked,
                 },
-                reason: reason.into(),
+                why: reason.into(),
             };
         }
     }
@@ -1318,7 +1459,7 @@ impl<'a> AccountRun<'a> {
                             kind: ExceptionKind::UnbookedFee,
                             difference: line.fee.abs(),
                         },
-                        reason: reason.into(),
+                        why: reason.into(),
                     });
                     return;
                 }
@@ -1344,7 +1485,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason: reason.into(),
+            why: reason.into(),
         });
     }
 
@@ -1475,7 +1616,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason: reason.into(),
+            why: reason.into(),
         });
     }
 
@@ -1519,10 +1660,9 @@ impl<'a> AccountRun<'a> {
     }
 
     fn push_mismatch(&mut self, e: Edge) {
-        let line = self.lines[e.bank as usize];
-        let entry = self.entries[e.book as usize];
-        let difference = line.amount - entry.amount;
-        let reason = Reason::pair(self.pair_reason(&e, Tail::Mismatch { typo: !e.reference }));
+        let difference =
+            self.bank_quotes[e.bank as usize].amount - self.book_quotes[e.book as usize].amount;
+        let why = Why::Pair(self.pair_evidence(&e, Tail::Mismatch { typo: !e.reference }));
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
             books: Members::from(&[e.book][..]),
@@ -1530,7 +1670,7 @@ impl<'a> AccountRun<'a> {
                 kind: ExceptionKind::AmountMismatch,
                 difference,
             },
-            reason,
+            why,
         });
     }
 
@@ -1562,7 +1702,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBooks,
                     difference: line.amount,
                 },
-                reason: reason.into(),
+                why: reason.into(),
             });
         }
         let period = self
@@ -1603,7 +1743,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBank,
                     difference: -entry.amount,
                 },
-                reason: reason.into(),
+                why: reason.into(),
             });
         }
     }
@@ -1758,26 +1898,43 @@ impl<'k> SlotCache<'k> {
 }
 
 /// [`NameKey::of`] memoized by the raw text; bounded, so unique names cost no more than before.
-#[derive(Default)]
+/// Each name also gets a number (its first occurrence in `raw`, 0 for the empty name), by which
+/// reasons quote it; past the bound, every occurrence gets a new number.
 struct NameCache<'a> {
-    map: FxHashMap<&'a str, NameKey>,
+    map: FxHashMap<&'a str, (NameKey, u32)>,
+    raw: Vec<&'a str>,
+}
+
+impl Default for NameCache<'_> {
+    fn default() -> Self {
+        Self {
+            map: FxHashMap::default(),
+            raw: vec![""],
+        }
+    }
 }
 
 impl<'a> NameCache<'a> {
     const MAX_ENTRIES: usize = 1 << 16;
 
-    fn key(&mut self, name: &'a str) -> NameKey {
+    fn key(&mut self, name: &'a str) -> (NameKey, u32) {
         if name.is_empty() {
-            return NameKey::default();
+            return (NameKey::default(), 0);
         }
         if let Some(&k) = self.map.get(name) {
             return k;
         }
-        let k = NameKey::of(name);
+        let k = (NameKey::of(name), self.raw.len() as u32);
+        self.raw.push(name);
         if self.map.len() < Self::MAX_ENTRIES {
             self.map.insert(name, k);
         }
         k
+    }
+
+    /// The names by number.
+    fn into_raw(self) -> Vec<&'a str> {
+        self.raw
     }
 }
 
@@ -1792,20 +1949,6 @@ fn offsets(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
         start[i + 1] += start[i];
     }
     start
-}
-
-fn dedup_in_place(sorted: &mut [u64]) -> usize {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let mut w = 1;
-    for r in 1..sorted.len() {
-        if sorted[r] != sorted[w - 1] {
-            sorted[w] = sorted[r];
-            w += 1;
-        }
-    }
-    w
 }
 
 fn dated(day: i32, index: usize) -> Dated {

@@ -66,6 +66,7 @@ mod input;
 mod output;
 mod reason;
 mod reference;
+mod run_text;
 mod runs;
 mod subset;
 
