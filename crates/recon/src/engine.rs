@@ -30,9 +30,11 @@ use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
+use crate::name_cache::{NameCache, NameNumber, Names};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
+use crate::read_ahead::ReadAhead;
 use crate::reason::{FeeVerify, PairEvidence, PairRelation, Reason, Tail, TextIndex};
 use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
 use crate::run_text::{RunText, SharedText, StringTable};
@@ -132,8 +134,8 @@ struct BookFacts {
 struct BankQuote {
     amount: Decimal,
     fee: Decimal,
-    /// The counterparty as written (an index into `AccountRun::raw_names`).
-    raw_name: u32,
+    /// The counterparty as written (see [`NameCache`]).
+    raw_name: NameNumber,
     /// Its id's entry in the run's id table.
     id: u32,
 }
@@ -142,7 +144,7 @@ struct BankQuote {
 #[derive(Clone)]
 struct BookQuote {
     amount: Decimal,
-    raw_name: u32,
+    raw_name: NameNumber,
     id: u32,
 }
 
@@ -350,10 +352,11 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
-    /// Counterparty names as written, by first occurrence (see [`NameCache`]).
-    raw_names: Vec<&'a str>,
-    /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`.
-    name_pairs: FxHashMap<(u32, u32), TextIndex>,
+    /// Counterparty names as written, by number (see [`NameCache`]).
+    raw_names: Names<'a>,
+    /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`
+    /// (pairs of shared numbers; others are stored for each reason).
+    name_pairs: FxHashMap<(NameNumber, NameNumber), TextIndex>,
     /// What the decisions quote: ids (read with the facts), names and reference tokens.
     text: RunText,
 }
@@ -376,7 +379,9 @@ impl<'a> AccountRun<'a> {
         let mut bank_quotes: Vec<BankQuote> = Vec::with_capacity(lines.len());
         // Counterparty names repeat (a studio has a few hundred payees): normalize each once.
         let mut names = NameCache::default();
+        let mut ahead = ReadAhead::default();
         for (i, l) in lines.iter().enumerate() {
+            ahead.lines(&lines, i);
             let t = l.booked_at.timestamp() * 1_000_000_000
                 + i64::from(l.booked_at.timestamp_subsec_nanos());
             keyed.push((t, fx_hash_bytes(l.id.as_bytes()), i as u32));
@@ -422,6 +427,7 @@ impl<'a> AccountRun<'a> {
         let mut book_quotes: Vec<BookQuote> = Vec::with_capacity(entries.len());
         let mut scratch: Vec<(u64, u8)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
+            ahead.entries(&entries, i);
             let day = e.txn_date.num_days_from_ce();
             let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
             keyed.push((day, created, fx_hash_bytes(e.id.as_bytes()), i as u32));
@@ -460,7 +466,7 @@ impl<'a> AccountRun<'a> {
             .map(|k| book_quotes[k.3 as usize].clone())
             .collect();
         drop(keyed);
-        let raw_names = names.into_raw();
+        let raw_names = names.into_names();
 
         // Sorted on packed keys: the sort never reaches back into the facts.
         // Postings are in day order, so (key, index) order is (key, day, index) order.
@@ -926,13 +932,19 @@ impl<'a> AccountRun<'a> {
         }
     }
 
-    /// The (bank, book) counterparty names as written, stored once per run.
-    fn name_pair(&mut self, bank: u32, book: u32) -> TextIndex {
+    /// The (bank, book) counterparty names as written, stored once per run when both names
+    /// have shared numbers.
+    fn name_pair(&mut self, bank: NameNumber, book: NameNumber) -> TextIndex {
         let (raw, names) = (&self.raw_names, &mut self.text.names);
-        *self.name_pairs.entry((bank, book)).or_insert_with(|| {
-            names.push(raw[bank as usize]);
-            TextIndex::new(names.push(raw[book as usize]) / 2)
-        })
+        let mut store = || {
+            names.push(raw.get(bank));
+            TextIndex::new(names.push(raw.get(book)) / 2)
+        };
+        if bank.is_shared() && book.is_shared() {
+            *self.name_pairs.entry((bank, book)).or_insert_with(store)
+        } else {
+            store()
+        }
     }
 
     /// The token line `b` and posting `k` share, as [`reference_hit`] finds it; spelled into
@@ -1894,47 +1906,6 @@ impl<'k> SlotCache<'k> {
         let i = self.keys.iter().position(|&(k, _)| k == key)?;
         self.last = i;
         Some(self.keys[i].1)
-    }
-}
-
-/// [`NameKey::of`] memoized by the raw text; bounded, so unique names cost no more than before.
-/// Each name also gets a number (its first occurrence in `raw`, 0 for the empty name), by which
-/// reasons quote it; past the bound, every occurrence gets a new number.
-struct NameCache<'a> {
-    map: FxHashMap<&'a str, (NameKey, u32)>,
-    raw: Vec<&'a str>,
-}
-
-impl Default for NameCache<'_> {
-    fn default() -> Self {
-        Self {
-            map: FxHashMap::default(),
-            raw: vec![""],
-        }
-    }
-}
-
-impl<'a> NameCache<'a> {
-    const MAX_ENTRIES: usize = 1 << 16;
-
-    fn key(&mut self, name: &'a str) -> (NameKey, u32) {
-        if name.is_empty() {
-            return (NameKey::default(), 0);
-        }
-        if let Some(&k) = self.map.get(name) {
-            return k;
-        }
-        let k = (NameKey::of(name), self.raw.len() as u32);
-        self.raw.push(name);
-        if self.map.len() < Self::MAX_ENTRIES {
-            self.map.insert(name, k);
-        }
-        k
-    }
-
-    /// The names by number.
-    fn into_raw(self) -> Vec<&'a str> {
-        self.raw
     }
 }
 
