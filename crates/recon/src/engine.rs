@@ -40,6 +40,8 @@ use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
 use crate::run_text::{RunText, SharedText, StringTable};
 use crate::runs::{Cursors, Dated, DayCursor, Runs};
 use crate::subset::find_subsets;
+use crate::window::{Node, SlidingIndex};
+
 
 /// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
 /// surveyed (reconciliation-prior-art.md §0); the numbers only need to keep that order.
@@ -338,11 +340,9 @@ struct AccountRun<'a> {
     /// (bit `f` for [`crate::reason::BOOK_FIELDS`]`[f]`).
     book_tokens: Vec<u64>,
     book_token_fields: Vec<u8>,
-    /// Postings by amount (units), by reference token, and by counterparty (fee postings and
-    /// postings without a name left out), each run in day order.
-    by_amount: Runs<i64>,
-    by_token: Runs<u64>,
-    by_name: Runs<u64>,
+    /// Which posting tokens identify something: on at most `MAX_REFERENCE_FANOUT` postings
+    /// (parallel to `book_tokens`).
+    token_useful: Vec<bool>,
     bank_taken: Vec<bool>,
     book_taken: Vec<bool>,
     /// Same amount, payees disagree: considered after duplicates (stage 3b).
@@ -468,38 +468,27 @@ impl<'a> AccountRun<'a> {
         drop(keyed);
         let raw_names = names.into_names();
 
-        // Sorted on packed keys: the sort never reaches back into the facts.
-        // Postings are in day order, so (key, index) order is (key, day, index) order.
-        let mut keyed: Vec<(i64, Dated)> = book
+        // How many postings carry each token (tokens are distinct within a posting).
+        let mut keyed: Vec<(u64, u32)> = book_tokens
             .iter()
             .enumerate()
-            .map(|(i, b)| (b.units, dated(b.day, i)))
+            .map(|(j, &t)| (t, j as u32))
             .collect();
-        keyed.sort_unstable_by_key(|&(u, d)| (u, d.index));
-        let by_amount = Runs::from_sorted(keyed.into_iter());
-
-        let mut keyed: Vec<(u64, Dated)> = Vec::with_capacity(book_tokens.len());
-        for (i, b) in book.iter().enumerate() {
-            for &t in &book_tokens[b.tokens as usize..b.tokens_end as usize] {
-                keyed.push((t, dated(b.day, i)));
+        keyed.sort_unstable();
+        let mut token_useful = vec![false; book_tokens.len()];
+        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() <= MAX_REFERENCE_FANOUT {
+                for &(_, j) in run {
+                    token_useful[j as usize] = true;
+                }
             }
         }
-        keyed.sort_unstable_by_key(|&(t, d)| (t, d.index));
-        let by_token = Runs::from_sorted(keyed.into_iter());
-
-        let mut keyed: Vec<(u64, Dated)> = book
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.name.is_empty() && !b.is_fee)
-            .map(|(i, b)| (b.name.full, dated(b.day, i)))
-            .collect();
-        keyed.sort_unstable_by_key(|&(n, d)| (n, d.index));
-        let by_name = Runs::from_sorted(keyed.into_iter());
+        drop(keyed);
 
         let n_bank = bank.len();
         let n_book = book.len();
         Self {
-            by_name,
+            token_useful,
             currency,
             options,
             lines,
@@ -511,8 +500,6 @@ impl<'a> AccountRun<'a> {
             bank_words,
             book_tokens,
             book_token_fields,
-            by_amount,
-            by_token,
             weak_edges: Vec::new(),
             bank_taken: vec![false; n_bank],
             book_taken: vec![false; n_book],
@@ -621,31 +608,26 @@ impl<'a> AccountRun<'a> {
         let mut local: Vec<Edge> = Vec::with_capacity(32);
         let lead = self.options.max_lead_days;
         let lag = self.options.max_lag_days;
-        // Bank lines come in day order, so every window's start only moves forwards.
-        let mut amount_cursors = self.by_amount.cursors();
-        let mut name_cursors = self.by_name.cursors();
+        let reference_window = self.options.reference_window_days;
+        // Bank lines come in day order, so the windows only slide forwards.
+        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        let mut names = SlidingIndex::new(self.name_nodes());
+        let mut tokens = SlidingIndex::new(self.token_nodes());
         for b in 0..self.bank.len() {
             local.clear();
             let facts = &self.bank[b];
-            let (lo, hi) = (facts.day - lead, facts.day + lag);
-            let window = (lo, hi);
-            let cursors = &mut amount_cursors;
-            self.push_amount_candidates(
-                b,
-                facts.units,
-                Relation::Exact,
-                window,
-                cursors,
-                &mut local,
-            );
+            amounts.slide(facts.day - lead, facts.day + lag);
+            names.slide(facts.day - lead, facts.day + lag);
+            tokens.slide(facts.day - reference_window, facts.day + reference_window);
+            self.push_amount_candidates(b, facts.units, Relation::Exact, &amounts, &mut local);
             if facts.fee_units > 0 {
                 // Bank amount = principal − fee for both directions (debits grow, credits shrink).
                 let principal = facts.units.saturating_add(facts.fee_units);
                 let relation = Relation::Principal;
-                self.push_amount_candidates(b, principal, relation, window, cursors, &mut local);
+                self.push_amount_candidates(b, principal, relation, &amounts, &mut local);
             }
-            self.push_reference_candidates(b, &mut local);
-            self.push_mistyped_candidates(b, window, &mut name_cursors, &mut local);
+            self.push_reference_candidates(b, &tokens, &mut local);
+            self.push_mistyped_candidates(b, &names, &mut local);
             if local.is_empty() {
                 continue;
             }
@@ -679,39 +661,55 @@ impl<'a> AccountRun<'a> {
         edges
     }
 
+    /// Every posting, keyed by amount (units), for a [`SlidingIndex`].
+    fn amount_nodes(&self) -> Vec<Node> {
+        (self.book.iter().enumerate())
+            .map(|(k, f)| node(f.units as u64, f.day, k))
+            .collect()
+    }
+
+    /// Postings with a counterparty, fee postings left out, keyed by name.
+    fn name_nodes(&self) -> Vec<Node> {
+        (self.book.iter().enumerate())
+            .filter(|(_, f)| !f.name.is_empty() && !f.is_fee)
+            .map(|(k, f)| node(f.name.full, f.day, k))
+            .collect()
+    }
+
+    /// The tokens of postings that identify something (on few postings), keyed by token.
+    fn token_nodes(&self) -> Vec<Node> {
+        let mut nodes = Vec::with_capacity(self.book_tokens.len());
+        for (k, f) in self.book.iter().enumerate() {
+            for j in f.tokens as usize..f.tokens_end as usize {
+                if self.token_useful[j] {
+                    nodes.push(node(self.book_tokens[j], f.day, k));
+                }
+            }
+        }
+        nodes
+    }
+
+    /// Postings of `units` in the window, at most 64.
     fn push_amount_candidates(
         &self,
         b: usize,
         units: i64,
         relation: Relation,
-        (lo, hi): (i32, i32),
-        cursors: &mut Cursors,
+        amounts: &SlidingIndex,
         out: &mut Vec<Edge>,
     ) {
-        let Some(run) = self.by_amount.id(&units) else {
-            return;
-        };
-        for k in self.by_amount.dated_from(cursors, run, lo).iter().take(64) {
-            if k.day > hi {
-                break;
-            }
-            out.push(self.edge(b, k.index as usize, relation, false));
+        for k in amounts.get(units as u64).take(64) {
+            out.push(self.edge(b, k.book as usize, relation, false));
         }
     }
 
-    fn push_reference_candidates(&self, b: usize, out: &mut Vec<Edge>) {
+    /// Postings sharing a token with the line, in the reference window (`tokens` holds only
+    /// tokens on at most `MAX_REFERENCE_FANOUT` postings).
+    fn push_reference_candidates(&self, b: usize, tokens: &SlidingIndex, out: &mut Vec<Edge>) {
         let facts = &self.bank[b];
-        let window = self.options.reference_window_days;
         for t in self.words_of(b).iter().flat_map(|w| w.hashes()) {
-            let run = self.by_token.get(&t);
-            if run.len() > MAX_REFERENCE_FANOUT {
-                continue;
-            }
-            for &Dated { index: k, .. } in run {
+            for &Node { book: k, .. } in tokens.get(t) {
                 let book = &self.book[k as usize];
-                if (book.day - facts.day).abs() > window {
-                    continue;
-                }
                 let relation = if book.units == facts.units {
                     Relation::Exact
                 } else if facts.fee_units > 0 && book.units == facts.units + facts.fee_units {
@@ -727,24 +725,12 @@ impl<'a> AccountRun<'a> {
     }
 
     /// Same payee nearby, amount that looks mistyped: an amount-mismatch candidate.
-    fn push_mistyped_candidates(
-        &self,
-        b: usize,
-        (lo, hi): (i32, i32),
-        cursors: &mut Cursors,
-        out: &mut Vec<Edge>,
-    ) {
+    fn push_mistyped_candidates(&self, b: usize, names: &SlidingIndex, out: &mut Vec<Edge>) {
         let f = &self.bank[b];
         if f.name.is_empty() {
             return;
         }
-        let Some(run) = self.by_name.id(&f.name.full) else {
-            return;
-        };
-        for &Dated { day, index: k } in self.by_name.dated_from(cursors, run, lo).iter().take(64) {
-            if day > hi {
-                break;
-            }
+        for &Node { book: k, .. } in names.get(f.name.full).take(64) {
             let kf = &self.book[k as usize];
             if kf.units != f.units && looks_mistyped(f.units / self.minor, kf.units / self.minor) {
                 out.push(self.edge(b, k as usize, Relation::Mismatch, false));
@@ -979,25 +965,15 @@ impl<'a> AccountRun<'a> {
     fn pair_fees(&mut self, principal_pairs: Vec<Edge>) {
         let mut fee_edges: Vec<(Edge, u32)> = Vec::new(); // (principal pair, fee book)
         // Principal pairs come in bank order, i.e. in day order.
-        let mut cursors = self.by_amount.cursors();
+        let mut amounts = SlidingIndex::new(self.amount_nodes());
         for p in &principal_pairs {
             let facts = &self.bank[p.bank as usize];
             let principal_day = self.book[p.book as usize].day;
             let fee_units = -facts.fee_units;
-            let Some(run) = self.by_amount.id(&fee_units) else {
-                continue;
-            };
             let lo = facts.day - self.options.max_lead_days;
             let hi = facts.day + self.options.max_lag_days;
-            for &Dated { day, index: k } in self
-                .by_amount
-                .dated_from(&mut cursors, run, lo)
-                .iter()
-                .take(64)
-            {
-                if day > hi {
-                    break;
-                }
+            amounts.slide(lo, hi);
+            for &Node { book: k, .. } in amounts.get(fee_units as u64).take(64) {
                 let kf = &self.book[k as usize];
                 if !kf.is_fee || self.book_taken[k as usize] {
                     continue;
@@ -1126,21 +1102,16 @@ impl<'a> AccountRun<'a> {
             }
         }
         let mut extra: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
-        let mut cursors = self.by_amount.cursors();
+        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        let window = self.options.duplicate_window_days;
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
                 continue;
             }
             let kf = &self.book[k];
-            let Some(run) = self.by_amount.id(&kf.units) else {
-                continue;
-            };
-            let lo = kf.day - self.options.duplicate_window_days;
+            amounts.slide(kf.day - window, kf.day + window);
             let mut twin: Option<(i32, usize)> = None;
-            for &Dated { day, index: j } in self.by_amount.dated_from(&mut cursors, run, lo) {
-                if day > kf.day + self.options.duplicate_window_days {
-                    break;
-                }
+            for &Node { book: j, .. } in amounts.get(kf.units as u64) {
                 let jf = &self.book[j as usize];
                 let Some(&gi) = group_of_book.get(&j) else {
                     continue;
@@ -1335,6 +1306,7 @@ impl<'a> AccountRun<'a> {
         if pool.all.is_empty() {
             return;
         }
+        let mut fees = SlidingIndex::new(self.amount_nodes());
         for b in 0..self.bank.len() {
             if self.bank_taken[b] {
                 continue;
@@ -1381,20 +1353,21 @@ impl<'a> AccountRun<'a> {
                     };
                     let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
                     let unique = found.len() == 1;
-                    self.push_one_to_many(b, books, unique, same_name, net_of_fee);
+                    let group = (books, unique, same_name, net_of_fee);
+                    self.push_one_to_many(b, group, &mut fees);
                     break 'targets;
                 }
             }
         }
     }
 
+    /// `fees` indexes postings by amount in a window that slides with `b` (a fee posting for
+    /// a group found net of the fee is looked up in it).
     fn push_one_to_many(
         &mut self,
         b: usize,
-        mut books: Vec<u32>,
-        unique: bool,
-        same_name: bool,
-        net_of_fee: bool,
+        (mut books, unique, same_name, net_of_fee): (Vec<u32>, bool, bool, bool),
+        fees: &mut SlidingIndex,
     ) {
         let line = self.lines[b];
         self.bank_taken[b] = true;
@@ -1438,16 +1411,12 @@ impl<'a> AccountRun<'a> {
             let fee_units = -self.bank[b].fee_units;
             let day = self.bank[b].day;
             let lead = self.options.max_lead_days;
-            let fee_book = self.by_amount.id(&fee_units).and_then(|run| {
-                self.by_amount
-                    .window(run, day - lead, day + lead)
-                    .iter()
-                    .filter(|k| {
-                        self.book[k.index as usize].is_fee && !self.book_taken[k.index as usize]
-                    })
-                    .min_by_key(|k| (k.day - day).abs())
-                    .map(|k| k.index)
-            });
+            fees.slide(day - lead, day + lead);
+            let fee_book = fees
+                .get(fee_units as u64)
+                .filter(|k| self.book[k.book as usize].is_fee && !self.book_taken[k.book as usize])
+                .min_by_key(|k| (k.day - day).abs())
+                .map(|k| k.book);
             match fee_book {
                 Some(k) => {
                     self.book_taken[k as usize] = true;
@@ -1638,19 +1607,17 @@ impl<'a> AccountRun<'a> {
     /// only now, when no grouping explained them.
     fn leading_digit_mismatches(&mut self) {
         let mut edges = Vec::new();
+        let mut names = SlidingIndex::new(self.name_nodes());
         for b in 0..self.bank.len() {
             let f = &self.bank[b];
             if self.bank_taken[b] || f.name.is_empty() {
                 continue;
             }
-            let Some(run) = self.by_name.id(&f.name.full) else {
-                continue;
-            };
-            let (lo, hi) = (
+            names.slide(
                 f.day - self.options.max_lead_days,
                 f.day + self.options.max_lag_days,
             );
-            for &Dated { index: k, .. } in self.by_name.window(run, lo, hi) {
+            for &Node { book: k, .. } in names.get(f.name.full) {
                 let kf = &self.book[k as usize];
                 if self.book_taken[k as usize] {
                     continue;
@@ -1922,9 +1889,10 @@ fn offsets(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
     start
 }
 
-fn dated(day: i32, index: usize) -> Dated {
-    Dated {
+fn node(key: u64, day: i32, book: usize) -> Node {
+    Node {
+        key,
         day,
-        index: index as u32,
+        book: book as u32,
     }
 }

@@ -71,6 +71,7 @@ mod reference;
 mod run_text;
 mod runs;
 mod subset;
+mod window;
 
 #[cfg(feature = "scenario")]
 pub mod scenario;

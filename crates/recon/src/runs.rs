@@ -66,24 +66,11 @@ impl<K: Hash + Eq + Copy> Runs<K> {
         self.ids.get(key).map(|&r| RunId(r))
     }
 
-    /// The entries of `key` (empty when none).
-    pub fn get(&self, key: &K) -> &[Dated] {
-        self.id(key).map_or(&[], |r| self.run(r))
-    }
-
     /// All entries of a run.
-    #[inline]
+    #[cfg(test)]
     pub fn run(&self, r: RunId) -> &[Dated] {
         let (start, end) = self.span(r);
         &self.entries[start..end]
-    }
-
-    /// The entries of a run dated `lo..=hi`, by binary search (for look-ups in no day order).
-    pub fn window(&self, r: RunId, lo: i32, hi: i32) -> &[Dated] {
-        let run = self.run(r);
-        let first = run.partition_point(|e| e.day < lo);
-        let last = first + run[first..].partition_point(|e| e.day <= hi);
-        &run[first..last]
     }
 
     fn span(&self, r: RunId) -> (usize, usize) {
@@ -172,12 +159,9 @@ mod tests {
     #[test]
     fn runs_are_found_by_key() {
         let runs = sample();
-        assert_eq!(runs.get(&5).len(), 4);
-        assert_eq!(runs.get(&8), &[d(2, 1)]);
-        assert!(runs.get(&7).is_empty());
-        let r = runs.id(&5).unwrap();
-        assert_eq!(runs.window(r, 2, 3), &[d(3, 2), d(3, 4)]);
-        assert!(runs.window(r, 4, 8).is_empty());
+        assert_eq!(runs.run(runs.id(&5).unwrap()).len(), 4);
+        assert_eq!(runs.run(runs.id(&8).unwrap()), &[d(2, 1)]);
+        assert!(runs.id(&7).is_none());
     }
 
     #[test]
