@@ -35,7 +35,7 @@ use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
 use crate::read_ahead::ReadAhead;
-use crate::reason::{FeeVerify, PairEvidence, PairRelation, Reason, Tail, TextIndex};
+use crate::reason::{FeeVerify, PairEvidence, PairNote, PairRelation, Reason, Tail, TextIndex};
 use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
 use crate::run_text::{RunText, SharedText, StringTable};
 use crate::runs::{Cursors, Dated, DayCursor, Runs};
@@ -158,16 +158,16 @@ struct Group {
     why: Why,
 }
 
-/// A decision's reason while the run goes on: a pair's evidence is written out against the
-/// run's text once the run is over.
+/// A decision's reason while the run goes on: for a pair, what was noted about it (its
+/// amounts are in the quotes), written out against the run's text once the run is over.
 enum Why {
-    Text(Reason),
-    Pair(PairEvidence),
+    Text(Box<str>),
+    Pair(PairNote),
 }
 
 impl From<String> for Why {
     fn from(text: String) -> Self {
-        Self::Text(text.into())
+        Self::Text(text.into_boxed_str())
     }
 }
 
@@ -501,9 +501,11 @@ impl<'a> AccountRun<'a> {
             book_tokens,
             book_token_fields,
             weak_edges: Vec::new(),
+            // Every group holds a line or a posting of its own: this is enough, and never
+            // grows (and copies) the list.
+            groups: Vec::with_capacity(n_bank + n_book),
             bank_taken: vec![false; n_bank],
             book_taken: vec![false; n_book],
-            groups: Vec::new(),
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
             raw_names,
@@ -537,8 +539,8 @@ impl<'a> AccountRun<'a> {
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
-        let bank_ids: Vec<u32> = self.bank_quotes.iter().map(|q| q.id).collect();
-        let book_ids: Vec<u32> = self.book_quotes.iter().map(|q| q.id).collect();
+        let bank_quotes = std::mem::take(&mut self.bank_quotes);
+        let book_quotes = std::mem::take(&mut self.book_quotes);
         let mut text = std::mem::replace(
             &mut self.text,
             RunText {
@@ -567,14 +569,17 @@ impl<'a> AccountRun<'a> {
         let mut members: Vec<u32> = Vec::new();
         for g in groups {
             members.clear();
-            members.extend(g.banks.iter().map(|&b| bank_ids[b as usize]));
+            members.extend(g.banks.iter().map(|&b| bank_quotes[b as usize].id));
             let bank = Ids::shared(&text, &members);
             members.clear();
-            members.extend(g.books.iter().map(|&k| book_ids[k as usize]));
+            members.extend(g.books.iter().map(|&k| book_quotes[k as usize].id));
             let books = Ids::shared(&text, &members);
             let reason = match g.why {
-                Why::Text(reason) => reason,
-                Why::Pair(evidence) => Reason::pair(&text, evidence),
+                Why::Text(reason) => Reason::boxed(reason),
+                Why::Pair(note) => {
+                    let (b, k) = (g.banks[0] as usize, g.books[0] as usize);
+                    Reason::pair(&text, evidence(&bank_quotes[b], &book_quotes[k], note))
+                }
             };
             match g.outcome {
                 Outcome::Matched {
@@ -872,7 +877,7 @@ impl<'a> AccountRun<'a> {
         } else {
             Tail::AmountOnly
         };
-        let why = Why::Pair(self.pair_evidence(&e, tail));
+        let why = Why::Pair(self.pair_note(&e, tail));
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
             books: Members::from(&[e.book][..]),
@@ -889,9 +894,9 @@ impl<'a> AccountRun<'a> {
         });
     }
 
-    /// A pair's evidence, from the facts and quotes alone (the inputs are read again only to
-    /// spell a shared reference token).
-    fn pair_evidence(&mut self, e: &Edge, tail: Tail) -> PairEvidence {
+    /// What to note about a pair, from the facts and quotes alone (the inputs are read again
+    /// only to spell a shared reference token).
+    fn pair_note(&mut self, e: &Edge, tail: Tail) -> PairNote {
         let (b, k) = (e.bank as usize, e.book as usize);
         let names = (e.name != NameAgreement::Unknown)
             .then(|| self.name_pair(self.bank_quotes[b].raw_name, self.book_quotes[k].raw_name));
@@ -900,11 +905,7 @@ impl<'a> AccountRun<'a> {
         } else {
             None
         };
-        let (bank, book) = (&self.bank_quotes[b], &self.book_quotes[k]);
-        PairEvidence {
-            bank_amount: bank.amount,
-            book_amount: book.amount,
-            fee: bank.fee,
+        PairNote {
             reference,
             names,
             gap: e.gap,
@@ -1027,7 +1028,7 @@ impl<'a> AccountRun<'a> {
                             FeeVerify::WhichFee
                         },
                     };
-                    let why = Why::Pair(self.pair_evidence(&p, tail));
+                    let why = Why::Pair(self.pair_note(&p, tail));
                     self.groups.push(Group {
                         banks: Members::from(&[p.bank][..]),
                         books: Members::from(&[p.book, fee.book][..]),
@@ -1048,7 +1049,7 @@ impl<'a> AccountRun<'a> {
                     });
                 }
                 None => {
-                    let why = Why::Pair(self.pair_evidence(&p, Tail::FeeNotBooked));
+                    let why = Why::Pair(self.pair_note(&p, Tail::FeeNotBooked));
                     self.groups.push(Group {
                         banks: Members::from(&[p.bank][..]),
                         books: Members::from(&[p.book][..]),
@@ -1158,7 +1159,10 @@ impl<'a> AccountRun<'a> {
             );
             let _ = match &self.groups[gi].why {
                 Why::Text(earlier) => write!(reason, "; earlier decision: {earlier}"),
-                Why::Pair(earlier) => {
+                Why::Pair(note) => {
+                    let bank = &self.bank_quotes[bank as usize];
+                    let book = &self.book_quotes[original as usize];
+                    let earlier = evidence(bank, book, *note);
                     write!(reason, "; earlier decision: {}", earlier.shown(&self.text))
                 }
             };
@@ -1641,7 +1645,7 @@ impl<'a> AccountRun<'a> {
     fn push_mismatch(&mut self, e: Edge) {
         let difference =
             self.bank_quotes[e.bank as usize].amount - self.book_quotes[e.book as usize].amount;
-        let why = Why::Pair(self.pair_evidence(&e, Tail::Mismatch { typo: !e.reference }));
+        let why = Why::Pair(self.pair_note(&e, Tail::Mismatch { typo: !e.reference }));
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
             books: Members::from(&[e.book][..]),
@@ -1753,6 +1757,16 @@ fn score(e: &Edge) -> i64 {
         g => (12 + 2 * i64::from(g)).max(0),
     };
     s.max(1)
+}
+
+/// A pair's evidence: its amounts and what was noted.
+fn evidence(bank: &BankQuote, book: &BookQuote, note: PairNote) -> PairEvidence {
+    PairEvidence {
+        bank_amount: bank.amount,
+        book_amount: book.amount,
+        fee: bank.fee,
+        note,
+    }
 }
 
 fn suggested_confidence(score: i64) -> f64 {

@@ -27,13 +27,20 @@ enum Repr {
     Pair(SharedText, PairEvidence),
 }
 
-/// A one-to-one (or principal + fee) decision's evidence, from which its sentence is written.
-/// Names, tokens and ids are indices into the run's [`RunText`].
+/// A one-to-one (or principal + fee) decision's evidence, from which its sentence is written:
+/// the amounts of the line and the posting, and what the engine noted about the pair.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PairEvidence {
     pub bank_amount: Decimal,
     pub book_amount: Decimal,
     pub fee: Decimal,
+    pub note: PairNote,
+}
+
+/// What the engine noted about a pair besides the amounts. Names, tokens and ids are indices
+/// into the run's [`RunText`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PairNote {
     pub reference: Option<ReferenceHit>,
     /// Bank-side and book-side counterparty names: a pair of [`RunText::names`], absent when
     /// `agreement` is `Unknown`.
@@ -122,6 +129,11 @@ impl Reason {
 
     pub(crate) fn pair(text: &SharedText, evidence: PairEvidence) -> Self {
         Self(Repr::Pair(SharedText::clone(text), evidence))
+    }
+
+    /// A reason given as text, already boxed.
+    pub(crate) fn boxed(text: Box<str>) -> Self {
+        Self(Repr::Text(text))
     }
 
     /// The sentence: borrowed when stored as text, written out otherwise.
@@ -220,7 +232,8 @@ impl PairEvidence {
     }
 
     fn write<W: fmt::Write>(&self, text: &RunText, out: &mut W) -> fmt::Result {
-        match self.relation {
+        let note = &self.note;
+        match note.relation {
             PairRelation::Exact => {
                 out.write_str("amount ")?;
                 write_decimal(out, self.bank_amount)?;
@@ -245,7 +258,7 @@ impl PairEvidence {
                 out.write_str(&text.currency)?;
             }
         }
-        if let Some(hit) = &self.reference {
+        if let Some(hit) = &note.reference {
             write!(
                 out,
                 "; reference {} (Wise {} ↔ QBO {})",
@@ -254,17 +267,17 @@ impl PairEvidence {
                 BOOK_FIELDS[usize::from(hit.book_field)]
             )?;
         }
-        if let Some(pair) = self.names {
+        if let Some(pair) = note.names {
             let (bank, book) = (2 * pair.get(), 2 * pair.get() + 1);
             write_name(
                 out,
-                self.agreement,
+                note.agreement,
                 text.names.get(bank),
                 text.names.get(book),
             )?;
         }
-        write_gap(out, self.gap)?;
-        match &self.tail {
+        write_gap(out, note.gap)?;
+        match &note.tail {
             Tail::AutoOthers => {
                 out.write_str("; other candidates were weaker or better matched elsewhere")
             }
@@ -336,19 +349,21 @@ mod tests {
         Reason::pair(
             &text,
             PairEvidence {
-                relation: PairRelation::Principal,
                 bank_amount: Decimal::new(-120431, 2),
                 book_amount: Decimal::new(-120000, 2),
                 fee: Decimal::new(431, 2),
-                reference: Some(ReferenceHit {
-                    token: TextIndex::new(0),
-                    bank_field: 0,
-                    book_field: 0,
-                }),
-                agreement: NameAgreement::Same,
-                names: Some(TextIndex::new(1)),
-                gap: 1,
-                tail: Tail::FeeNotBooked,
+                note: PairNote {
+                    relation: PairRelation::Principal,
+                    reference: Some(ReferenceHit {
+                        token: TextIndex::new(0),
+                        bank_field: 0,
+                        book_field: 0,
+                    }),
+                    agreement: NameAgreement::Same,
+                    names: Some(TextIndex::new(1)),
+                    gap: 1,
+                    tail: Tail::FeeNotBooked,
+                },
             },
         )
     }
