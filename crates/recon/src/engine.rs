@@ -25,6 +25,7 @@ use rust_decimal::Decimal;
 
 use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
 use crate::assignment::{Candidate, assign};
+use crate::bucket_sort::{bucket_sort_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
@@ -253,7 +254,9 @@ pub fn reconcile(
         .map(|(i, &(c, _))| (c, i))
         .collect();
     let mut line_slot = SlotCache::new(&by_currency);
-    for line in bank {
+    let mut ahead = ReadAhead::default();
+    for (i, line) in bank.iter().enumerate() {
+        ahead.field(bank, i, |l| &l.currency);
         match line_slot.get(&line.currency) {
             Some(i) => lines_of[i].push(line),
             None => unmapped_lines.push(line),
@@ -261,7 +264,8 @@ pub fn reconcile(
     }
     let mut summary = Summary::default();
     let mut entry_slot = SlotCache::new(&by_account);
-    for entry in books {
+    for (i, entry) in books.iter().enumerate() {
+        ahead.field(books, i, |e| &e.bank_account_id);
         match entry_slot.get(&entry.bank_account_id) {
             Some(i) => entries_of[i].push(entry),
             None => summary.books_on_unmapped_accounts.push(entry.id.clone()),
@@ -406,12 +410,18 @@ impl<'a> AccountRun<'a> {
                 id: ids.push(&l.id),
             });
         }
-        keyed.sort_unstable_by(|a, b| {
-            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
-                let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
-                (&x.id, x.amount).cmp(&(&y.id, y.amount))
-            })
-        });
+        // By day first (a counting sort), then by time inside a day.
+        const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+        bucket_sort_by(
+            &mut keyed,
+            |k| k.0.div_euclid(NANOS_PER_DAY),
+            |a, b| {
+                (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+                    let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
+                    (&x.id, x.amount).cmp(&(&y.id, y.amount))
+                })
+            },
+        );
         lines = keyed.iter().map(|k| lines[k.2 as usize]).collect();
         let bank: Vec<BankFacts> = keyed.iter().map(|k| bank[k.2 as usize].clone()).collect();
         let bank_quotes: Vec<BankQuote> = keyed
@@ -453,12 +463,16 @@ impl<'a> AccountRun<'a> {
                 id: ids.push(&e.id),
             });
         }
-        keyed.sort_unstable_by(|a, b| {
-            (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
-                let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
-                (&x.id, x.amount).cmp(&(&y.id, y.amount))
-            })
-        });
+        bucket_sort_by(
+            &mut keyed,
+            |k| i64::from(k.0),
+            |a, b| {
+                (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+                    let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
+                    (&x.id, x.amount).cmp(&(&y.id, y.amount))
+                })
+            },
+        );
         entries = keyed.iter().map(|k| entries[k.3 as usize]).collect();
         let book: Vec<BookFacts> = keyed.iter().map(|k| book[k.3 as usize].clone()).collect();
         let book_quotes: Vec<BookQuote> = keyed
@@ -474,7 +488,8 @@ impl<'a> AccountRun<'a> {
             .enumerate()
             .map(|(j, &t)| (t, j as u32))
             .collect();
-        keyed.sort_unstable();
+        let n = keyed.len();
+        bucket_sort_by(&mut keyed, |k| top_bits(k.0, n), |a, b| a.cmp(b));
         let mut token_useful = vec![false; book_tokens.len()];
         for run in keyed.chunk_by(|a, b| a.0 == b.0) {
             if run.len() <= MAX_REFERENCE_FANOUT {
@@ -998,22 +1013,24 @@ impl<'a> AccountRun<'a> {
         }
         let plain: Vec<Edge> = fee_edges.iter().map(|(e, _)| *e).collect();
         let chosen = assign_edges(&plain, self.bank.len(), self.book.len());
-        let mut fee_of_bank: FxHashMap<u32, (Edge, usize)> = FxHashMap::default();
-        let mut fee_degree: FxHashMap<u32, usize> = FxHashMap::default();
-        let mut bank_degree: FxHashMap<u32, usize> = FxHashMap::default();
+        // Candidate fee postings per posting and per line, and the fee chosen for each line.
+        let mut fee_degree = vec![0u32; self.book.len()];
+        let mut bank_degree = vec![0u32; self.bank.len()];
         for e in &plain {
-            *fee_degree.entry(e.book).or_default() += 1;
-            *bank_degree.entry(e.bank).or_default() += 1;
+            fee_degree[e.book as usize] += 1;
+            bank_degree[e.bank as usize] += 1;
         }
+        let mut fee_of_bank = vec![u32::MAX; self.bank.len()];
         for &i in &chosen {
-            fee_of_bank.insert(plain[i].bank, (plain[i], i));
+            fee_of_bank[plain[i].bank as usize] = i as u32;
         }
         for p in principal_pairs {
-            match fee_of_bank.get(&p.bank) {
-                Some(&(fee, _)) => {
+            let chosen_fee = fee_of_bank[p.bank as usize];
+            match (chosen_fee != u32::MAX).then(|| plain[chosen_fee as usize]) {
+                Some(fee) => {
                     self.book_taken[fee.book as usize] = true;
-                    let unique_fee = fee_degree.get(&fee.book) == Some(&1)
-                        && bank_degree.get(&fee.bank) == Some(&1);
+                    let unique_fee =
+                        fee_degree[fee.book as usize] == 1 && bank_degree[fee.bank as usize] == 1;
                     let principal_sure =
                         p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
                     let auto = principal_sure && (fee.reference || unique_fee);
@@ -1086,20 +1103,20 @@ impl<'a> AccountRun<'a> {
 
     fn find_duplicates(&mut self) {
         // Which group holds each matched posting (one-to-one and fee-split groups only).
-        let mut group_of_book: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut group_of_book = vec![u32::MAX; self.book.len()];
         for (gi, g) in self.groups.iter().enumerate() {
             if let Outcome::Matched {
                 kind: MatchKind::OneToOne | MatchKind::FeeSplit,
                 ..
             } = g.outcome
             {
-                group_of_book.insert(g.books[0], gi);
+                group_of_book[g.books[0] as usize] = gi as u32;
             } else if let Outcome::Break {
                 kind: ExceptionKind::UnbookedFee,
                 ..
             } = g.outcome
             {
-                group_of_book.insert(g.books[0], gi);
+                group_of_book[g.books[0] as usize] = gi as u32;
             }
         }
         let mut extra: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
@@ -1114,9 +1131,10 @@ impl<'a> AccountRun<'a> {
             let mut twin: Option<(i32, usize)> = None;
             for &Node { book: j, .. } in amounts.get(kf.units as u64) {
                 let jf = &self.book[j as usize];
-                let Some(&gi) = group_of_book.get(&j) else {
+                let gi = group_of_book[j as usize] as usize;
+                if gi == u32::MAX as usize {
                     continue;
-                };
+                }
                 let same_payee = match kf.name.agreement(jf.name) {
                     NameAgreement::Same => true,
                     NameAgreement::Unknown => kf.name.is_empty() && jf.name.is_empty(),
@@ -1801,7 +1819,7 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         .map(|i| (u64::from(find(&mut parent, edges[i].bank)) << 32) | i as u64)
         .collect();
     drop(parent);
-    order.sort_unstable();
+    bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
     let mut chosen = Vec::new();
     let mut group: Vec<usize> = Vec::new();
     let mut start = 0;

@@ -56,6 +56,7 @@
 
 mod amount;
 mod assignment;
+mod bucket_sort;
 mod counterparty;
 mod engine;
 mod error;

@@ -21,6 +21,16 @@ impl ReadAhead {
         s.as_bytes().first().copied().unwrap_or(0)
     }
 
+    /// One string field of the items a scan reaches next.
+    pub fn field<T>(&mut self, items: &[T], i: usize, field: impl Fn(&T) -> &str) {
+        if i.is_multiple_of(Self::BATCH) {
+            for item in items.iter().skip(i + Self::BATCH).take(Self::BATCH) {
+                self.sum ^= Self::first_byte(field(item));
+            }
+            self.sum = std::hint::black_box(self.sum);
+        }
+    }
+
     pub fn lines(&mut self, lines: &[&BankLine], i: usize) {
         if i.is_multiple_of(Self::BATCH) {
             for l in lines.iter().skip(i + Self::BATCH).take(Self::BATCH) {
