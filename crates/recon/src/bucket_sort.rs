@@ -15,34 +15,33 @@ pub fn bucket_sort_by<T: Copy>(
     bucket: impl Fn(&T) -> i64,
     mut cmp: impl FnMut(&T, &T) -> Ordering,
 ) {
-    let Some(first) = items.first() else {
+    if items.is_empty() {
         return;
-    };
-    let (mut lo, mut hi) = (bucket(first), bucket(first));
-    for item in items.iter() {
-        let b = bucket(item);
-        lo = lo.min(b);
-        hi = hi.max(b);
     }
+    let keys: Vec<i64> = items.iter().map(&bucket).collect();
+    let (lo, hi) = keys
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
     let range = u64::try_from(i128::from(hi) - i128::from(lo)).unwrap_or(u64::MAX);
     if range >= 4 * items.len() as u64 + 1024 {
         items.sort_unstable_by(|a, b| bucket(a).cmp(&bucket(b)).then_with(|| cmp(a, b)));
         return;
     }
-    let slot = |item: &T| (bucket(item) - lo) as usize;
+    let slots: Vec<u32> = keys.iter().map(|&k| (k - lo) as u32).collect();
+    drop(keys);
     let mut start = vec![0u32; range as usize + 2];
-    for item in items.iter() {
-        start[slot(item) + 1] += 1;
+    for &s in &slots {
+        start[s as usize + 1] += 1;
     }
     for i in 1..start.len() {
         start[i] += start[i - 1];
     }
     let mut sorted: Vec<T> = items.to_vec();
     let mut next = start.clone();
-    for item in items.iter() {
-        let s = &mut next[slot(item)];
-        sorted[*s as usize] = *item;
-        *s += 1;
+    for (item, &s) in items.iter().zip(&slots) {
+        let at = &mut next[s as usize];
+        sorted[*at as usize] = *item;
+        *at += 1;
     }
     items.copy_from_slice(&sorted);
     drop(sorted);

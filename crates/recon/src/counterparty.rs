@@ -64,28 +64,31 @@ impl NameKey {
     /// Normalizes `name` while scanning it once; nothing is allocated.
     #[must_use]
     pub fn of(name: &str) -> Self {
-        if name.is_ascii()
-            && let Some(key) = Self::of_ascii(name.as_bytes())
-        {
-            return key;
-        }
-        Self::of_chars(name)
+        Self::of_ascii(name.as_bytes()).unwrap_or_else(|| Self::of_chars(name))
     }
 
     /// [`NameKey::of`] for ASCII text, a byte at a time: each word is lower-cased into a
-    /// buffer and hashed whole. `None` when a word is too long for the buffer.
+    /// buffer and hashed whole. `None` for text that is not ASCII or has a word too long for
+    /// the buffer.
     fn of_ascii(name: &[u8]) -> Option<Self> {
         let mut names = NameHashes::default();
         let mut word = [0u8; 64];
         let mut len = 0;
         for &b in name {
-            if b.is_ascii_alphanumeric() {
-                *word.get_mut(len)? = b.to_ascii_lowercase();
-                len += 1;
-            } else if b != b'.' && b != b'\'' && len > 0 {
-                let w = &word[..len];
-                names.word(fx_hash_bytes(w), is_legal_suffix(w));
-                len = 0;
+            match ASCII_NAME[usize::from(b)] {
+                NOT_ASCII => return None,
+                SEPARATOR => {
+                    if len > 0 {
+                        let w = &word[..len];
+                        names.word(fx_hash_bytes(w), is_legal_suffix(w));
+                        len = 0;
+                    }
+                }
+                IN_WORD => {}
+                lower => {
+                    *word.get_mut(len)? = lower;
+                    len += 1;
+                }
             }
         }
         if len > 0 {
@@ -147,6 +150,28 @@ impl NameKey {
         }
     }
 }
+
+/// What a byte is to a name: a separator, a mark inside a word ("B.V.", "O'Neil"), a letter
+/// or digit (given lower-cased), or part of a non-ASCII character.
+const SEPARATOR: u8 = 0;
+const IN_WORD: u8 = 1;
+const NOT_ASCII: u8 = 2;
+const ASCII_NAME: [u8; 256] = {
+    let mut t = [NOT_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else if c == b'.' || c == b'\'' {
+            IN_WORD
+        } else {
+            SEPARATOR
+        };
+        b += 1;
+    }
+    t
+};
 
 /// The name's words, hashed one by one, folded into a [`NameKey`] as [`NameKey::of_chars`]
 /// folds them.
@@ -274,6 +299,8 @@ mod tests {
             );
         }
         assert!(NameKey::of_ascii(long.as_bytes()).is_none());
+        assert!(NameKey::of_ascii("Müller GmbH".as_bytes()).is_none());
+        assert_eq!(NameKey::of("MÜLLER GMBH"), NameKey::of("müller"));
     }
 
     #[test]

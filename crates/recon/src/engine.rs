@@ -40,6 +40,7 @@ use crate::reason::{FeeVerify, PairEvidence, PairNote, PairRelation, Reason, Tai
 use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
 use crate::run_text::{RunText, SharedText, StringTable};
 use crate::runs::{Cursors, Dated, DayCursor, Runs};
+use crate::sentence::Sentence;
 use crate::subset::find_subsets;
 use crate::window::{Node, SlidingIndex};
 
@@ -103,6 +104,8 @@ struct Pool {
     named: Runs<u64>,
     all_cursor: DayCursor,
     named_cursors: Cursors,
+    /// Scratch for [`AccountRun::nearby`].
+    picked: Vec<(i32, u32)>,
 }
 
 /// What the candidate search needs of a bank line.
@@ -237,8 +240,15 @@ pub fn reconcile(
         .iter()
         .map(|(c, a)| (c.as_str(), a.as_str()))
         .collect();
-    let mut lines_of: Vec<Vec<&BankLine>> = vec![Vec::new(); accounts.len()];
-    let mut entries_of: Vec<Vec<&BookEntry>> = vec![Vec::new(); accounts.len()];
+    // Room for twice an even share each (only what is written is ever touched): lists that
+    // grow by doubling copy themselves over and over at 1M lines.
+    let room = |n: usize| (2 * n / accounts.len().max(1)).min(n) + 16;
+    let mut lines_of: Vec<Vec<&BankLine>> = (0..accounts.len())
+        .map(|_| Vec::with_capacity(room(bank.len())))
+        .collect();
+    let mut entries_of: Vec<Vec<&BookEntry>> = (0..accounts.len())
+        .map(|_| Vec::with_capacity(room(books.len())))
+        .collect();
     let mut unmapped_lines: Vec<&BankLine> = Vec::new();
     // An account mapped to two currencies (refused by `Mapping::validate`) goes to the last.
     let mut by_account: Vec<(&str, usize)> = Vec::with_capacity(accounts.len());
@@ -571,27 +581,36 @@ impl<'a> AccountRun<'a> {
         text.names.shrink_to_fit();
         text.tokens.shrink_to_fit();
         let text = SharedText::new(text);
-        // Every line and posting is in one group at most, so the keys are unique.
-        groups.sort_by_cached_key(|g| {
-            (
-                g.banks.iter().min().copied().unwrap_or(u32::MAX),
-                g.books.iter().min().copied().unwrap_or(u32::MAX),
-            )
-        });
+        // Groups in order of their first line, then groups of postings only in order of their
+        // first posting. Every line and posting is in one group at most, so each group has
+        // a slot of its own: a pass over the slots puts them in order, no sort needed.
+        let mut by_line = vec![u32::MAX; bank_quotes.len()];
+        let mut by_posting = vec![u32::MAX; book_quotes.len()];
+        for (gi, g) in groups.iter().enumerate() {
+            match g.banks.iter().min() {
+                Some(&b) => by_line[b as usize] = gi as u32,
+                None => {
+                    let first = g.books.iter().min().copied().unwrap_or(0);
+                    by_posting[first as usize] = gi as u32;
+                }
+            }
+        }
+        let order = (by_line.into_iter().chain(by_posting)).filter(|&gi| gi != u32::MAX);
         matches.reserve(groups.len());
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
         let mut members: Vec<u32> = Vec::new();
-        for g in groups {
+        for gi in order {
+            let g = &mut groups[gi as usize];
             members.clear();
             members.extend(g.banks.iter().map(|&b| bank_quotes[b as usize].id));
             let bank = Ids::shared(&text, &members);
             members.clear();
             members.extend(g.books.iter().map(|&k| book_quotes[k as usize].id));
             let books = Ids::shared(&text, &members);
-            let reason = match g.why {
-                Why::Text(reason) => Reason::boxed(reason),
-                Why::Pair(note) => {
+            let reason = match &mut g.why {
+                Why::Text(reason) => Reason::boxed(std::mem::take(reason)),
+                &mut Why::Pair(note) => {
                     let (b, k) = (g.banks[0] as usize, g.books[0] as usize);
                     Reason::pair(&text, evidence(&bank_quotes[b], &book_quotes[k], note))
                 }
@@ -626,6 +645,8 @@ impl<'a> AccountRun<'a> {
     fn candidate_edges(&mut self) -> Vec<Edge> {
         let mut edges = Vec::with_capacity(self.bank.len() * 2);
         let mut local: Vec<Edge> = Vec::with_capacity(32);
+        let mut merged: Vec<Edge> = Vec::with_capacity(32);
+        let mut slot = vec![u64::MAX; self.book.len()];
         let lead = self.options.max_lead_days;
         let lag = self.options.max_lag_days;
         let reference_window = self.options.reference_window_days;
@@ -651,21 +672,29 @@ impl<'a> AccountRun<'a> {
             if local.is_empty() {
                 continue;
             }
-            local.sort_unstable_by_key(|e| (e.book, e.relation as u8));
-            // Merge the same pair found through several indexes (the lowest relation first).
-            local.dedup_by(|e, kept| {
-                let same = e.book == kept.book;
-                if same {
+            // Merge the same pair found through several indexes: the lowest relation, a
+            // reference if any found it. `slot[k]` says where posting `k` is in `merged`,
+            // when it was put there for this line.
+            merged.clear();
+            for e in local.drain(..) {
+                let at = &mut slot[e.book as usize];
+                if *at >> 32 == b as u64 {
+                    let kept = &mut merged[(*at & 0xFFFF_FFFF) as usize];
+                    if (e.relation as u8) < (kept.relation as u8) {
+                        kept.relation = e.relation;
+                    }
                     kept.reference |= e.reference;
+                } else {
+                    *at = (b as u64) << 32 | merged.len() as u64;
+                    merged.push(e);
                 }
-                same
-            });
-            for e in &mut local {
+            }
+            for e in &mut merged {
                 e.score = score(e);
             }
-            local.sort_unstable_by_key(|e| (-e.score, e.book));
-            local.truncate(MAX_EDGES_PER_LINE);
-            for e in local.drain(..) {
+            // The best few, by score then posting (each posting once, so the order is total).
+            keep_best(&mut merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+            for e in merged.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
                 // have been found: a duplicate posting must not be spent on a stranger's line.
                 if e.name == NameAgreement::Different
@@ -1166,22 +1195,28 @@ impl<'a> AccountRun<'a> {
                 .chain(dups.iter().copied())
                 .map(|k| self.entries[k as usize].id.as_str())
                 .collect();
-            let mut reason = format!(
-                "bank line {} ({} {}) is booked {} times: {}; same amount and payee within {} days",
-                line.id,
-                line.amount,
-                self.currency,
-                names.len(),
-                names.join(", "),
-                self.options.duplicate_window_days
-            );
+            let mut reason = Sentence::new();
+            reason
+                .s("bank line ")
+                .s(&line.id)
+                .s(" (")
+                .amount(line.amount)
+                .s(" ")
+                .s(self.currency)
+                .s(") is booked ")
+                .int(names.len() as i64)
+                .s(" times: ")
+                .list(names)
+                .s("; same amount and payee within ")
+                .int(i64::from(self.options.duplicate_window_days))
+                .s(" days; earlier decision: ");
             let _ = match &self.groups[gi].why {
-                Why::Text(earlier) => write!(reason, "; earlier decision: {earlier}"),
+                Why::Text(earlier) => write!(reason.text(), "{earlier}"),
                 Why::Pair(note) => {
                     let bank = &self.bank_quotes[bank as usize];
                     let book = &self.book_quotes[original as usize];
                     let earlier = evidence(bank, book, *note);
-                    write!(reason, "; earlier decision: {}", earlier.shown(&self.text))
+                    write!(reason.text(), "{}", earlier.shown(&self.text))
                 }
             };
             self.groups[gi] = Group {
@@ -1191,7 +1226,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::DuplicatePosting,
                     difference: line.amount - booked,
                 },
-                why: reason.into(),
+                why: reason.done().into(),
             };
         }
     }
@@ -1238,7 +1273,8 @@ impl<'a> AccountRun<'a> {
             };
             !taken && (u < 0) == (units < 0) && u.abs() < units.abs()
         };
-        let mut picked: Vec<(i32, u32)> = Vec::new();
+        let mut picked = std::mem::take(&mut pool.picked);
+        picked.clear();
         if let Some(want) = name {
             let Some(run) = pool.named.id(&want.full) else {
                 return Vec::new();
@@ -1285,7 +1321,9 @@ impl<'a> AccountRun<'a> {
             }
             picked.sort_unstable();
         }
-        picked.into_iter().map(|(_, i)| i).collect()
+        let nearest = picked.iter().map(|&(_, i)| i).collect();
+        pool.picked = picked;
+        nearest
     }
 
     /// The leftovers among `indices` (in day order) of one side, as a [`Pool`].
@@ -1308,7 +1346,12 @@ impl<'a> AccountRun<'a> {
             .map(|&d| (fact(d.index).1.full, d))
             .filter(|&(n, _)| n != 0)
             .collect();
-        sorted.sort_unstable_by_key(|&(n, d)| (n, d.index));
+        let n = sorted.len();
+        bucket_sort_by(
+            &mut sorted,
+            |&(name, _)| top_bits(name, n),
+            |a, b| (a.0, a.1.index).cmp(&(b.0, b.1.index)),
+        );
         let named = Runs::from_sorted(sorted.into_iter());
         let named_cursors = named.cursors();
         Pool {
@@ -1316,6 +1359,7 @@ impl<'a> AccountRun<'a> {
             named,
             all_cursor: DayCursor::default(),
             named_cursors,
+            picked: Vec::new(),
         }
     }
 
@@ -1338,16 +1382,14 @@ impl<'a> AccountRun<'a> {
                 f.day - self.options.max_lead_days,
                 f.day + self.options.max_lag_days,
             );
-            let mut targets = vec![(f.units, false)];
-            if f.fee_units > 0 {
-                targets.push((f.units + f.fee_units, true));
-            }
+            let targets = [(f.units, false), (f.units + f.fee_units, true)];
+            let targets = &targets[..if f.fee_units > 0 { 2 } else { 1 }];
             // Only the same payee: one Wise payment settling several bills is always one vendor,
             // and a name-free search here mostly finds coincidences.
             if f.name.is_empty() {
                 continue;
             }
-            'targets: for (target, net_of_fee) in targets {
+            'targets: for &(target, net_of_fee) in targets {
                 {
                     let same_name = true;
                     let name = same_name.then_some(f.name);
@@ -1396,38 +1438,33 @@ impl<'a> AccountRun<'a> {
         for &k in &books {
             self.book_taken[k as usize] = true;
         }
-        let ids: Vec<&str> = books
-            .iter()
-            .map(|&k| self.entries[k as usize].id.as_str())
-            .collect();
-        let mut reason = format!(
-            "{} postings ({}) add up to the bank {} {} {}",
-            books.len(),
-            ids.join(", "),
-            if net_of_fee {
-                "amount without the fee"
-            } else {
-                "amount"
-            },
-            if net_of_fee {
-                line.amount + line.fee.abs()
-            } else {
-                line.amount
-            },
-            self.currency
-        );
+        let mut reason = Sentence::new();
+        reason
+            .int(books.len() as i64)
+            .s(" postings (")
+            .list(books.iter().map(|&k| self.entries[k as usize].id.as_str()))
+            .s(") add up to the bank ");
+        if net_of_fee {
+            reason
+                .s("amount without the fee ")
+                .amount(line.amount + line.fee.abs());
+        } else {
+            reason.s("amount ").amount(line.amount);
+        }
+        reason.s(" ").s(self.currency);
         if same_name {
-            let _ = write!(reason, "; all to/from \"{}\"", line.counterparty);
+            reason.s("; all to/from \"").s(&line.counterparty).s("\"");
         }
         let spread = books
             .iter()
             .map(|&k| self.book[k as usize].day - self.bank[b].day)
             .fold((i32::MAX, i32::MIN), |(a, z), g| (a.min(g), z.max(g)));
-        let _ = write!(
-            reason,
-            "; dated {}..{} days from the bank line",
-            spread.0, spread.1
-        );
+        reason
+            .s("; dated ")
+            .int(i64::from(spread.0))
+            .s("..")
+            .int(i64::from(spread.1))
+            .s(" days from the bank line");
         if net_of_fee {
             // The principal is covered by the group; the fee needs its own posting.
             let fee_units = -self.bank[b].fee_units;
@@ -1443,18 +1480,17 @@ impl<'a> AccountRun<'a> {
                 Some(k) => {
                     self.book_taken[k as usize] = true;
                     books.push(k);
-                    let _ = write!(
-                        reason,
-                        "; fee {} booked as bank charge {}",
-                        line.fee, self.entries[k as usize].id
-                    );
+                    reason
+                        .s("; fee ")
+                        .amount(line.fee)
+                        .s(" booked as bank charge ")
+                        .s(&self.entries[k as usize].id);
                 }
                 None => {
-                    let _ = write!(
-                        reason,
-                        "; no bank-charge posting of {}: fee not booked",
-                        line.fee
-                    );
+                    reason
+                        .s("; no bank-charge posting of ")
+                        .amount(line.fee)
+                        .s(": fee not booked");
                     self.groups.push(Group {
                         banks: Members::from(&[b as u32][..]),
                         books: Members::from(&books[..]),
@@ -1462,7 +1498,7 @@ impl<'a> AccountRun<'a> {
                             kind: ExceptionKind::UnbookedFee,
                             difference: line.fee.abs(),
                         },
-                        why: reason.into(),
+                        why: reason.done().into(),
                     });
                     return;
                 }
@@ -1470,7 +1506,7 @@ impl<'a> AccountRun<'a> {
         }
         let auto = unique && same_name;
         if !auto {
-            reason.push_str(if unique {
+            reason.s(if unique {
                 "; counterparties differ or are unknown: verify"
             } else {
                 "; several combinations fit: verify"
@@ -1488,7 +1524,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            why: reason.into(),
+            why: reason.done().into(),
         });
     }
 
@@ -1581,27 +1617,26 @@ impl<'a> AccountRun<'a> {
         for &b in &banks {
             self.bank_taken[b as usize] = true;
         }
-        let ids: Vec<&str> = banks
-            .iter()
-            .map(|&b| self.lines[b as usize].id.as_str())
-            .collect();
-        let mut reason = format!(
-            "{} bank lines ({}) add up to {} {} {}",
-            banks.len(),
-            ids.join(", "),
-            entry.id,
-            entry.amount,
-            self.currency
-        );
+        let mut reason = Sentence::new();
+        reason
+            .int(banks.len() as i64)
+            .s(" bank lines (")
+            .list(banks.iter().map(|&b| self.lines[b as usize].id.as_str()))
+            .s(") add up to ")
+            .s(&entry.id)
+            .s(" ")
+            .amount(entry.amount)
+            .s(" ")
+            .s(self.currency);
         if entry.kind == BookEntryKind::Deposit {
-            reason.push_str(" (a batch deposit)");
+            reason.s(" (a batch deposit)");
         }
         if same_name {
-            let _ = write!(reason, "; all from/to \"{}\"", entry.counterparty);
+            reason.s("; all from/to \"").s(&entry.counterparty).s("\"");
         }
         let auto = unique && same_name;
         if !auto {
-            reason.push_str(if unique {
+            reason.s(if unique {
                 "; only the sum ties them: verify"
             } else {
                 "; several combinations fit: verify"
@@ -1619,7 +1654,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            why: reason.into(),
+            why: reason.done().into(),
         });
     }
 
@@ -1683,19 +1718,24 @@ impl<'a> AccountRun<'a> {
                 continue;
             }
             let line = self.lines[b];
-            let reason = format!(
-                "no posting of {} {} on the mapped account within {} days before or {} days after {} (by amount, reference{})",
-                line.amount,
-                self.currency,
-                self.options.max_lead_days,
-                self.options.max_lag_days,
-                line.booked_at.date_naive(),
-                if line.counterparty.is_empty() {
-                    String::new()
-                } else {
-                    format!(" or payee \"{}\"", line.counterparty)
-                }
-            );
+            let mut reason = Sentence::new();
+            reason
+                .s("no posting of ")
+                .amount(line.amount)
+                .s(" ")
+                .s(self.currency)
+                .s(" on the mapped account within ")
+                .int(i64::from(self.options.max_lead_days))
+                .s(" days before or ")
+                .int(i64::from(self.options.max_lag_days))
+                .s(" days after ")
+                .date(line.booked_at.date_naive())
+                .s(" (by amount, reference");
+            if !line.counterparty.is_empty() {
+                reason.s(" or payee \"").s(&line.counterparty).s("\"");
+            }
+            reason.s(")");
+            let reason = reason.done();
             self.groups.push(Group {
                 banks: Members::from(&[b as u32][..]),
                 books: Members::from(&[][..]),
@@ -1733,10 +1773,18 @@ impl<'a> AccountRun<'a> {
             } else {
                 "posting"
             };
-            let reason = format!(
-                "{what} {} of {} {} dated {} has no bank line (by amount, reference or payee) although the statement covers that date",
-                entry.id, entry.amount, self.currency, entry.txn_date
-            );
+            let reason = Sentence::new()
+                .s(what)
+                .s(" ")
+                .s(&entry.id)
+                .s(" of ")
+                .amount(entry.amount)
+                .s(" ")
+                .s(self.currency)
+                .s(" dated ")
+                .date(entry.txn_date)
+                .s(" has no bank line (by amount, reference or payee) although the statement covers that date")
+                .done();
             self.groups.push(Group {
                 banks: Members::from(&[][..]),
                 books: Members::from(&[k as u32][..]),
@@ -1775,6 +1823,27 @@ fn score(e: &Edge) -> i64 {
         g => (12 + 2 * i64::from(g)).max(0),
     };
     s.max(1)
+}
+
+/// Keeps the `n` items with the smallest keys, in key order (keys are distinct): the first `n`
+/// sorted, then each later item that beats the last kept is inserted in place. Lines with
+/// many candidates (a common amount) keep only a few.
+fn keep_best<T: Copy, K: Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> K) {
+    if items.len() <= n {
+        items.sort_unstable_by_key(&key);
+        return;
+    }
+    items[..n].sort_unstable_by_key(&key);
+    for i in n..items.len() {
+        let item = items[i];
+        let k = key(&item);
+        if k < key(&items[n - 1]) {
+            let at = items[..n].partition_point(|x| key(x) < k);
+            items.copy_within(at..n - 1, at + 1);
+            items[at] = item;
+        }
+    }
+    items.truncate(n);
 }
 
 /// A pair's evidence: its amounts and what was noted.
@@ -1822,6 +1891,7 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
     bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
     let mut chosen = Vec::new();
     let mut group: Vec<usize> = Vec::new();
+    let mut scratch = GroupScratch::default();
     let mut start = 0;
     while start < order.len() {
         let root = order[start] >> 32;
@@ -1831,20 +1901,44 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         } else {
             group.clear();
             group.extend(order[start..end].iter().map(|o| (o & 0xFFFF_FFFF) as usize));
-            solve_group(edges, &group, &mut chosen);
+            solve_group(edges, &group, &mut chosen, &mut scratch);
         }
         start = end;
     }
-    chosen.sort_unstable();
-    chosen
+    // In edge order: marked, then read back (no sort of the chosen list).
+    let mut marked = vec![false; edges.len()];
+    for &i in &chosen {
+        marked[i] = true;
+    }
+    (0..edges.len()).filter(|&i| marked[i]).collect()
+}
+
+/// Buffers reused from one group to the next.
+#[derive(Default)]
+struct GroupScratch {
+    banks: Vec<u32>,
+    books: Vec<u32>,
+    candidates: Vec<Candidate>,
 }
 
 /// One connected group: exactly (Hungarian) when small, best pair first when large.
-fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
-    let mut banks: Vec<u32> = group.iter().map(|&g| edges[g].bank).collect();
+fn solve_group(
+    edges: &[Edge],
+    group: &[usize],
+    chosen: &mut Vec<usize>,
+    scratch: &mut GroupScratch,
+) {
+    let GroupScratch {
+        banks,
+        books,
+        candidates,
+    } = scratch;
+    banks.clear();
+    banks.extend(group.iter().map(|&g| edges[g].bank));
     banks.sort_unstable();
     banks.dedup();
-    let mut books: Vec<u32> = group.iter().map(|&g| edges[g].book).collect();
+    books.clear();
+    books.extend(group.iter().map(|&g| edges[g].book));
     books.sort_unstable();
     books.dedup();
     if banks.len() > MAX_EXACT_GROUP || books.len() > MAX_EXACT_GROUP {
@@ -1866,19 +1960,17 @@ fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
         }
         return;
     }
-    let candidates: Vec<Candidate> = group
-        .iter()
-        .filter_map(|&g| {
-            let e = &edges[g];
-            Some(Candidate {
-                row: banks.binary_search(&e.bank).ok()?,
-                col: books.binary_search(&e.book).ok()?,
-                score: e.score,
-            })
+    candidates.clear();
+    candidates.extend(group.iter().filter_map(|&g| {
+        let e = &edges[g];
+        Some(Candidate {
+            row: banks.binary_search(&e.bank).ok()?,
+            col: books.binary_search(&e.book).ok()?,
+            score: e.score,
         })
-        .collect();
-    let result = assign(banks.len(), books.len(), &candidates);
-    for (&g, c) in group.iter().zip(&candidates) {
+    }));
+    let result = assign(banks.len(), books.len(), candidates);
+    for (&g, c) in group.iter().zip(candidates.iter()) {
         if result[c.row] == Some(c.col) {
             chosen.push(g);
         }
@@ -1926,5 +2018,32 @@ fn node(key: u64, day: i32, book: usize) -> Node {
         key,
         day,
         book: book as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_best_keeps_what_a_full_sort_would() {
+        let mut seed = 5u64;
+        for len in [0usize, 1, 7, 8, 9, 30, 200] {
+            for _ in 0..20 {
+                let mut items: Vec<(i64, u32)> = (0..len as u32)
+                    .map(|i| {
+                        seed = seed
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        (((seed >> 33) % 50) as i64, i)
+                    })
+                    .collect();
+                let mut want = items.clone();
+                want.sort_unstable();
+                want.truncate(8);
+                keep_best(&mut items, 8, |&x| x);
+                assert_eq!(items, want);
+            }
+        }
     }
 }

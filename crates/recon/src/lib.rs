@@ -71,6 +71,7 @@ mod reason;
 mod reference;
 mod run_text;
 mod runs;
+mod sentence;
 mod subset;
 mod window;
 

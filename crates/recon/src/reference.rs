@@ -107,8 +107,8 @@ const OTHER: u8 = 0;
 const SEPARATOR: u8 = 1;
 const DIGIT: u8 = 2;
 const LETTER: u8 = 3;
-const CLASS: [u8; 128] = {
-    let mut t = [OTHER; 128];
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -170,7 +170,8 @@ fn ascii_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64
             }
             if nl < BUFFERED_WORD {
                 norm[nl] = b.to_ascii_uppercase();
-                digits[dl] = b;
+                // `dl <= nl`: the mask never changes the index, it only spares a check.
+                digits[dl & (BUFFERED_WORD - 1)] = b;
             }
             nl += usize::from(c >= DIGIT);
             dl += usize::from(c == DIGIT);
