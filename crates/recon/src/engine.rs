@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -35,6 +36,7 @@ use crate::name_cache::{NameCache, NameNumber, Names};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
+use crate::permute::permute_in_place;
 use crate::read_ahead::ReadAhead;
 use crate::reason::{FeeVerify, PairEvidence, PairNote, PairRelation, Reason, Tail, TextIndex};
 use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
@@ -136,22 +138,20 @@ struct BookFacts {
 
 /// What a decision quotes of a bank line: read with the facts, so deciding never goes back
 /// to the inputs.
-#[derive(Clone)]
 struct BankQuote {
     amount: Decimal,
     fee: Decimal,
     /// The counterparty as written (see [`NameCache`]).
     raw_name: NameNumber,
-    /// Its id's entry in the run's id table.
-    id: u32,
+    /// Its id, shared with the input; moved to the decision that names the line.
+    id: Option<Arc<str>>,
 }
 
 /// What a decision quotes of a posting.
-#[derive(Clone)]
 struct BookQuote {
     amount: Decimal,
     raw_name: NameNumber,
-    id: u32,
+    id: Option<Arc<str>>,
 }
 
 /// A decided group, in account-local indices.
@@ -179,8 +179,14 @@ impl From<String> for Why {
 /// group), more on the heap; a `Vec` per side cost two allocations per decision.
 #[derive(Clone)]
 enum Members {
-    Inline { len: u8, items: [u32; 2] },
-    Heap(Box<[u32]>),
+    Inline {
+        len: u8,
+        items: [u32; 2],
+    },
+    /// Behind one pointer (a boxed slice or a `Vec` is two or three words), so every group
+    /// stays small; only groups of three or more pay the second allocation.
+    #[allow(clippy::box_collection)]
+    Heap(Box<Vec<u32>>),
 }
 
 impl From<&[u32]> for Members {
@@ -198,7 +204,7 @@ impl From<&[u32]> for Members {
                 len: 2,
                 items: [a, b],
             },
-            _ => Self::Heap(ids.into()),
+            _ => Self::Heap(Box::new(ids.to_vec())),
         }
     }
 }
@@ -278,11 +284,16 @@ pub fn reconcile(
         ahead.field(books, i, |e| &e.bank_account_id);
         match entry_slot.get(&entry.bank_account_id) {
             Some(i) => entries_of[i].push(entry),
-            None => summary.books_on_unmapped_accounts.push(entry.id.clone()),
+            None => summary
+                .books_on_unmapped_accounts
+                .push(entry.id.to_string()),
         }
     }
 
-    let mut matches = Vec::new();
+    // Every match names a bank line of its own: room for them all up front (pages never
+    // written are never touched), so the list is never copied to a bigger block, which at
+    // 1M lines left the old block behind as unusable free memory.
+    let mut matches = Vec::with_capacity(bank.len());
     let mut exceptions = Vec::new();
     for (i, (currency, _)) in accounts.iter().enumerate() {
         let lines = std::mem::take(&mut lines_of[i]);
@@ -299,7 +310,7 @@ pub fn reconcile(
     for line in unmapped_lines {
         exceptions.push(Exception {
             kind: ExceptionKind::MissingInBooks,
-            bank: Ids::one(line.id.as_str()),
+            bank: Ids::one(Arc::clone(&line.id)),
             books: Ids::new(),
             currency: line.currency.clone(),
             difference: line.amount,
@@ -371,7 +382,7 @@ struct AccountRun<'a> {
     /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`
     /// (pairs of shared numbers; others are stored for each reason).
     name_pairs: FxHashMap<(NameNumber, NameNumber), TextIndex>,
-    /// What the decisions quote: ids (read with the facts), names and reference tokens.
+    /// What the reasons quote: names, reference tokens, fee posting ids.
     text: RunText,
 }
 
@@ -385,8 +396,6 @@ impl<'a> AccountRun<'a> {
         // Facts are read in input order (the lines' memory order, so the reads stream), then
         // put in canonical order, whatever the input order: by time, then id. Sort keys are
         // computed once (the id through a hash), so the sort touches the lines only on a tie.
-        let n_ids = lines.len() + entries.len();
-        let mut ids = StringTable::with_capacity(n_ids, n_ids * 20);
         let mut bank_words = Vec::with_capacity(lines.len() * 2);
         let mut keyed: Vec<(i64, u64, u32)> = Vec::with_capacity(lines.len());
         let mut bank: Vec<BankFacts> = Vec::with_capacity(lines.len());
@@ -417,7 +426,7 @@ impl<'a> AccountRun<'a> {
                 amount: l.amount,
                 fee: l.fee,
                 raw_name,
-                id: ids.push(&l.id),
+                id: Some(Arc::clone(&l.id)),
             });
         }
         // By day first (a counting sort), then by time inside a day.
@@ -432,13 +441,12 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        lines = keyed.iter().map(|k| lines[k.2 as usize]).collect();
-        let bank: Vec<BankFacts> = keyed.iter().map(|k| bank[k.2 as usize].clone()).collect();
-        let bank_quotes: Vec<BankQuote> = keyed
-            .iter()
-            .map(|k| bank_quotes[k.2 as usize].clone())
-            .collect();
+        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
         drop(keyed);
+        permute_in_place(&mut lines, &order);
+        permute_in_place(&mut bank, &order);
+        permute_in_place(&mut bank_quotes, &order);
+        drop(order);
 
         let mut book_tokens = Vec::with_capacity(entries.len() * 3);
         let mut book_token_fields = Vec::with_capacity(entries.len() * 3);
@@ -470,7 +478,7 @@ impl<'a> AccountRun<'a> {
             book_quotes.push(BookQuote {
                 amount: e.amount,
                 raw_name,
-                id: ids.push(&e.id),
+                id: Some(Arc::clone(&e.id)),
             });
         }
         bucket_sort_by(
@@ -483,13 +491,12 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        entries = keyed.iter().map(|k| entries[k.3 as usize]).collect();
-        let book: Vec<BookFacts> = keyed.iter().map(|k| book[k.3 as usize].clone()).collect();
-        let book_quotes: Vec<BookQuote> = keyed
-            .iter()
-            .map(|k| book_quotes[k.3 as usize].clone())
-            .collect();
+        let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
         drop(keyed);
+        permute_in_place(&mut entries, &order);
+        permute_in_place(&mut book, &order);
+        permute_in_place(&mut book_quotes, &order);
+        drop(order);
         let raw_names = names.into_names();
 
         // How many postings carry each token (tokens are distinct within a posting).
@@ -537,7 +544,7 @@ impl<'a> AccountRun<'a> {
             name_pairs: FxHashMap::default(),
             text: RunText {
                 currency: currency.into(),
-                ids,
+                ids: StringTable::default(),
                 names: StringTable::default(),
                 tokens: StringTable::default(),
             },
@@ -564,8 +571,8 @@ impl<'a> AccountRun<'a> {
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
-        let bank_quotes = std::mem::take(&mut self.bank_quotes);
-        let book_quotes = std::mem::take(&mut self.book_quotes);
+        let mut bank_quotes = std::mem::take(&mut self.bank_quotes);
+        let mut book_quotes = std::mem::take(&mut self.book_quotes);
         let mut text = std::mem::replace(
             &mut self.text,
             RunText {
@@ -596,23 +603,26 @@ impl<'a> AccountRun<'a> {
             }
         }
         let order = (by_line.into_iter().chain(by_posting)).filter(|&gi| gi != u32::MAX);
-        matches.reserve(groups.len());
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
-        let mut members: Vec<u32> = Vec::new();
+        // Each id is named by one decision: it is moved there (its count is not touched).
         for gi in order {
             let g = &mut groups[gi as usize];
-            members.clear();
-            members.extend(g.banks.iter().map(|&b| bank_quotes[b as usize].id));
-            let bank = Ids::shared(&text, &members);
-            members.clear();
-            members.extend(g.books.iter().map(|&k| book_quotes[k as usize].id));
-            let books = Ids::shared(&text, &members);
+            let bank: Ids = (g.banks.iter())
+                .map(|&b| bank_quotes[b as usize].id.take().expect("named once"))
+                .collect();
+            let books: Ids = (g.books.iter())
+                .map(|&k| book_quotes[k as usize].id.take().expect("named once"))
+                .collect();
             let reason = match &mut g.why {
                 Why::Text(reason) => Reason::boxed(std::mem::take(reason)),
                 &mut Why::Pair(note) => {
                     let (b, k) = (g.banks[0] as usize, g.books[0] as usize);
-                    Reason::pair(&text, evidence(&bank_quotes[b], &book_quotes[k], note))
+                    let amounts = pair_amounts(&bank_quotes[b], &book_quotes[k]);
+                    match PairEvidence::new(amounts, note) {
+                        Some(evidence) => Reason::pair(&text, evidence),
+                        None => Reason::new(note.shown(amounts, &text).to_string()),
+                    }
                 }
             };
             match g.outcome {
@@ -818,15 +828,16 @@ impl<'a> AccountRun<'a> {
             })
             .copied()
             .collect();
+        drop((best_bank, best_book));
         let chosen = assign_edges(&kept, n_bank, n_book);
 
-        // Who got whom, for the ambiguity check.
-        let mut bank_choice: Vec<Option<i64>> = vec![None; n_bank];
-        let mut book_choice: Vec<Option<i64>> = vec![None; n_book];
+        // Who got whom (the score; `i64::MIN`: nobody), for the ambiguity check.
+        let mut bank_choice = vec![i64::MIN; n_bank];
+        let mut book_choice = vec![i64::MIN; n_book];
         for &i in &chosen {
             let e = &kept[i];
-            bank_choice[e.bank as usize] = Some(e.score);
-            book_choice[e.book as usize] = Some(e.score);
+            bank_choice[e.bank as usize] = e.score;
+            book_choice[e.book as usize] = e.score;
         }
         // Edges per endpoint, over all candidates (before pruning): any of them may be plausible.
         // Edges come out of `candidate_edges` in bank order; books are grouped by a counting sort.
@@ -867,7 +878,7 @@ impl<'a> AccountRun<'a> {
                 if r.book == e.book {
                     continue;
                 }
-                let served = book_choice[r.book as usize].unwrap_or(i64::MIN);
+                let served = book_choice[r.book as usize];
                 if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
                     rivals += 1;
                     rival_best = rival_best.max(r.score);
@@ -878,7 +889,7 @@ impl<'a> AccountRun<'a> {
                 if r.bank == e.bank {
                     continue;
                 }
-                let served = bank_choice[r.bank as usize].unwrap_or(i64::MIN);
+                let served = bank_choice[r.bank as usize];
                 if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
                     rivals += 1;
                     rival_best = rival_best.max(r.score);
@@ -993,7 +1004,7 @@ impl<'a> AccountRun<'a> {
             &self.book_token_fields[kf.tokens as usize..kf.tokens_end as usize],
         )?;
         let line = self.lines[b];
-        let field = [&line.payment_reference, &line.id][usize::from(hit.bank_field)];
+        let field = [line.payment_reference.as_str(), &line.id][usize::from(hit.bank_field)];
         let token = self
             .text
             .tokens
@@ -1064,7 +1075,12 @@ impl<'a> AccountRun<'a> {
                         p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
                     let auto = principal_sure && (fee.reference || unique_fee);
                     let tail = Tail::FeeBooked {
-                        fee_id: self.book_quotes[fee.book as usize].id,
+                        fee_id: (self.text.ids).push(
+                            self.book_quotes[fee.book as usize]
+                                .id
+                                .as_deref()
+                                .unwrap_or(""),
+                        ),
                         same_reference: fee.reference,
                         verify: if auto {
                             FeeVerify::No
@@ -1193,7 +1209,7 @@ impl<'a> AccountRun<'a> {
             let booked: Decimal = books.iter().map(|&k| self.entries[k as usize].amount).sum();
             let names: Vec<&str> = std::iter::once(original)
                 .chain(dups.iter().copied())
-                .map(|k| self.entries[k as usize].id.as_str())
+                .map(|k| self.entries[k as usize].id.as_ref())
                 .collect();
             let mut reason = Sentence::new();
             reason
@@ -1215,8 +1231,8 @@ impl<'a> AccountRun<'a> {
                 Why::Pair(note) => {
                     let bank = &self.bank_quotes[bank as usize];
                     let book = &self.book_quotes[original as usize];
-                    let earlier = evidence(bank, book, *note);
-                    write!(reason.text(), "{}", earlier.shown(&self.text))
+                    let earlier = note.shown(pair_amounts(bank, book), &self.text);
+                    write!(reason.text(), "{earlier}")
                 }
             };
             self.groups[gi] = Group {
@@ -1442,7 +1458,7 @@ impl<'a> AccountRun<'a> {
         reason
             .int(books.len() as i64)
             .s(" postings (")
-            .list(books.iter().map(|&k| self.entries[k as usize].id.as_str()))
+            .list(books.iter().map(|&k| self.entries[k as usize].id.as_ref()))
             .s(") add up to the bank ");
         if net_of_fee {
             reason
@@ -1621,7 +1637,7 @@ impl<'a> AccountRun<'a> {
         reason
             .int(banks.len() as i64)
             .s(" bank lines (")
-            .list(banks.iter().map(|&b| self.lines[b as usize].id.as_str()))
+            .list(banks.iter().map(|&b| self.lines[b as usize].id.as_ref()))
             .s(") add up to ")
             .s(&entry.id)
             .s(" ")
@@ -1765,7 +1781,7 @@ impl<'a> AccountRun<'a> {
                 entry.txn_date >= from && entry.txn_date <= to
             });
             if !inside {
-                summary.books_outside_period.push(entry.id.clone());
+                summary.books_outside_period.push(entry.id.to_string());
                 continue;
             }
             let what = if entry.is_bank_charge {
@@ -1846,14 +1862,9 @@ fn keep_best<T: Copy, K: Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> 
     items.truncate(n);
 }
 
-/// A pair's evidence: its amounts and what was noted.
-fn evidence(bank: &BankQuote, book: &BookQuote, note: PairNote) -> PairEvidence {
-    PairEvidence {
-        bank_amount: bank.amount,
-        book_amount: book.amount,
-        fee: bank.fee,
-        note,
-    }
+/// A pair's amounts as its reason quotes them: bank amount, book amount, fee.
+fn pair_amounts(bank: &BankQuote, book: &BookQuote) -> [Decimal; 3] {
+    [bank.amount, book.amount, bank.fee]
 }
 
 fn suggested_confidence(score: i64) -> f64 {

@@ -77,7 +77,7 @@ pub fn reference_hit(
 /// were prepared); the tests check both agree.
 #[cfg(test)]
 fn reference_hit_in_text(bank: &BankLine, book: &BookEntry) -> Option<(String, u8, u8)> {
-    let bank_fields = [bank.payment_reference.as_str(), bank.id.as_str()];
+    let bank_fields = [bank.payment_reference.as_str(), &bank.id];
     let book_fields = [
         book.doc_number.as_str(),
         book.payment_ref_num.as_str(),
@@ -310,8 +310,8 @@ mod tests {
                     );
                     let hit = reference_hit([&words[..split], &words[split..]], &tokens, &fields)
                         .map(|h| {
-                            let text =
-                                [&bank.payment_reference, &bank.id][usize::from(h.bank_field)];
+                            let text = [bank.payment_reference.as_str(), &bank.id]
+                                [usize::from(h.bank_field)];
                             let mut token = String::new();
                             spell_word(text, h.word, h.digits_only, &mut token);
                             (token, h.bank_field, h.book_field)

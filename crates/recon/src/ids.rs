@@ -1,36 +1,28 @@
 //! [`Ids`]: the bank-line or posting ids of one decision, stored compactly. A run has about one
-//! decision per bank line, almost all naming one or two ids a side: the engine's decisions
-//! point into their run's id table (one shared buffer, see `run_text`), so they allocate
-//! nothing; ids given as strings (`Ids::one`, `collect`, deserialization) are owned.
+//! decision per bank line, almost all naming one id a side. Ids are `Arc<str>`, shared with
+//! the inputs ([`crate::BankLine::id`], [`crate::BookEntry::id`]): a decision copies no id
+//! (a `Vec<String>` spent two heap blocks and a copy of the text on each).
 
-use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::ops::Index;
+use std::sync::Arc;
 
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::run_text::{SharedText, StringTable};
-
 /// The ids on one side of a match or an exception, in decision order. Serializes as a JSON
 /// array of strings (like `Vec<String>`); iterate with [`Ids::iter`], index with `ids[i]`,
-/// compare with `==` to arrays, slices and vectors of strings. Ids compare by their strings
-/// (fewer ids first: none, one, several; then in order), however they are stored.
-#[derive(Clone, Default)]
+/// compare with `==` to arrays, slices and vectors of strings.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ids(Repr);
 
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Repr {
     #[default]
     None,
-    One(Box<str>),
-    Many(Box<[Box<str>]>),
-    /// Entries of a run's id table.
-    Shared1(SharedText, u32),
-    Shared2(SharedText, [u32; 2]),
-    SharedMany(Box<(SharedText, Box<[u32]>)>),
+    One(Arc<str>),
+    Many(Box<[Arc<str>]>),
 }
 
 impl Ids {
@@ -40,23 +32,10 @@ impl Ids {
         Self(Repr::None)
     }
 
-    /// One id.
+    /// One id (a `&str`, a `String` or an `Arc<str>` shared with the inputs).
     #[must_use]
-    pub fn one(id: impl Into<Box<str>>) -> Self {
+    pub fn one(id: impl Into<Arc<str>>) -> Self {
         Self(Repr::One(id.into()))
-    }
-
-    /// Entries `indices` of `text`'s id table.
-    pub(crate) fn shared(text: &SharedText, indices: &[u32]) -> Self {
-        match *indices {
-            [] => Self::new(),
-            [a] => Self(Repr::Shared1(SharedText::clone(text), a)),
-            [a, b] => Self(Repr::Shared2(SharedText::clone(text), [a, b])),
-            _ => Self(Repr::SharedMany(Box::new((
-                SharedText::clone(text),
-                indices.into(),
-            )))),
-        }
     }
 
     /// How many ids.
@@ -64,10 +43,8 @@ impl Ids {
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::None => 0,
-            Repr::One(_) | Repr::Shared1(..) => 1,
+            Repr::One(_) => 1,
             Repr::Many(ids) => ids.len(),
-            Repr::Shared2(..) => 2,
-            Repr::SharedMany(shared) => shared.1.len(),
         }
     }
 
@@ -79,25 +56,21 @@ impl Ids {
     /// The `i`th id.
     #[must_use]
     pub fn get(&self, i: usize) -> Option<&str> {
-        self.iter().nth(i)
+        match &self.0 {
+            Repr::None => None,
+            Repr::One(id) => (i == 0).then_some(&**id),
+            Repr::Many(ids) => ids.get(i).map(|id| &**id),
+        }
     }
 
     /// The ids, in order.
     pub fn iter(&self) -> Iter<'_> {
-        let (table, indices): (&StringTable, &[u32]) = match &self.0 {
-            Repr::None => return Iter(IterRepr::Owned([].iter())),
-            Repr::One(id) => return Iter(IterRepr::Owned(std::slice::from_ref(id).iter())),
-            Repr::Many(ids) => return Iter(IterRepr::Owned(ids.iter())),
-            Repr::Shared1(text, i) => (&text.ids, std::slice::from_ref(i)),
-            Repr::Shared2(text, ij) => (&text.ids, ij),
-            Repr::SharedMany(shared) => (&shared.0.ids, &shared.1),
+        let slice: &[Arc<str>] = match &self.0 {
+            Repr::None => &[],
+            Repr::One(id) => std::slice::from_ref(id),
+            Repr::Many(ids) => ids,
         };
-        Iter(IterRepr::Shared(table, indices.iter()))
-    }
-
-    /// 0, 1 or 2 for none, one or several ids: the first thing ids are ordered by.
-    fn shape(&self) -> u8 {
-        self.len().min(2) as u8
+        Iter(slice.iter())
     }
 
     /// Whether `id` is one of them.
@@ -113,7 +86,7 @@ impl Ids {
     }
 }
 
-impl<S: Into<Box<str>>> FromIterator<S> for Ids {
+impl<S: Into<Arc<str>>> FromIterator<S> for Ids {
     fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
         let mut iter = iter.into_iter();
         let Some(first) = iter.next() else {
@@ -122,7 +95,7 @@ impl<S: Into<Box<str>>> FromIterator<S> for Ids {
         let Some(second) = iter.next() else {
             return Self::one(first);
         };
-        let mut all: Vec<Box<str>> = Vec::with_capacity(2 + iter.size_hint().0);
+        let mut all: Vec<Arc<str>> = Vec::with_capacity(2 + iter.size_hint().0);
         all.push(first.into());
         all.push(second.into());
         all.extend(iter.map(Into::into));
@@ -154,36 +127,21 @@ impl Index<usize> for Ids {
 
 /// The ids of an [`Ids`], in order.
 #[derive(Clone, Debug)]
-pub struct Iter<'a>(IterRepr<'a>);
-
-#[derive(Clone, Debug)]
-enum IterRepr<'a> {
-    Owned(std::slice::Iter<'a, Box<str>>),
-    Shared(&'a StringTable, std::slice::Iter<'a, u32>),
-}
+pub struct Iter<'a>(std::slice::Iter<'a, Arc<str>>);
 
 impl<'a> Iterator for Iter<'a> {
     type Item = &'a str;
     fn next(&mut self) -> Option<&'a str> {
-        match &mut self.0 {
-            IterRepr::Owned(ids) => ids.next().map(|id| &**id),
-            IterRepr::Shared(table, ids) => ids.next().map(|&i| table.get(i)),
-        }
+        self.0.next().map(|id| &**id)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match &self.0 {
-            IterRepr::Owned(ids) => ids.size_hint(),
-            IterRepr::Shared(_, ids) => ids.size_hint(),
-        }
+        self.0.size_hint()
     }
 }
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        match &mut self.0 {
-            IterRepr::Owned(ids) => ids.next_back().map(|id| &**id),
-            IterRepr::Shared(table, ids) => ids.next_back().map(|&i| table.get(i)),
-        }
+        self.0.next_back().map(|id| &**id)
     }
 }
 
@@ -194,37 +152,6 @@ impl<'a> IntoIterator for &'a Ids {
     type IntoIter = Iter<'a>;
     fn into_iter(self) -> Iter<'a> {
         self.iter()
-    }
-}
-
-impl PartialEq for Ids {
-    fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for Ids {}
-
-impl Ord for Ids {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.shape()
-            .cmp(&other.shape())
-            .then_with(|| self.iter().cmp(other.iter()))
-    }
-}
-
-impl PartialOrd for Ids {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Hash for Ids {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_usize(self.len());
-        for id in self.iter() {
-            id.hash(state);
-        }
     }
 }
 
@@ -305,44 +232,16 @@ mod tests {
     }
 
     #[test]
-    fn shared_ids_read_and_compare_like_owned_ones() {
-        let mut ids = StringTable::with_capacity(4, 32);
-        for id in ["TRANSFER-1", "TRANSFER-2", "Purchase:1", "Purchase:2"] {
-            ids.push(id);
-        }
-        let text = SharedText::new(crate::run_text::RunText {
-            currency: "EUR".into(),
-            ids,
-            names: StringTable::default(),
-            tokens: StringTable::default(),
-        });
-        let one = Ids::shared(&text, &[1]);
-        let two = Ids::shared(&text, &[2, 3]);
-        let three = Ids::shared(&text, &[3, 0, 2]);
-        assert_eq!(one, ["TRANSFER-2"]);
-        assert_eq!(one, Ids::one("TRANSFER-2"));
-        assert_eq!(two, ["Purchase:1", "Purchase:2"]);
-        assert_eq!(&three[1], "TRANSFER-1");
-        assert_eq!(three.len(), 3);
-        assert_eq!(
-            three.iter().rev().collect::<Vec<_>>(),
-            ["Purchase:1", "TRANSFER-1", "Purchase:2"]
-        );
-        assert_eq!(Ids::shared(&text, &[]), Ids::new());
-        // Ordered by shape (none, one, several), then by the strings, however stored.
-        let owned_two: Ids = ["Purchase:1", "Purchase:3"].into_iter().collect();
-        assert!(Ids::new() < one && one < two && two < owned_two);
-        assert!(Ids::one("A") < one);
-        let hash = |ids: &Ids| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            ids.hash(&mut h);
-            h.finish()
-        };
-        assert_eq!(hash(&one), hash(&Ids::one("TRANSFER-2")));
-        assert_eq!(
-            serde_json::to_string(&three).unwrap(),
-            r#"["Purchase:2","TRANSFER-1","Purchase:1"]"#
-        );
+    fn ids_share_their_text() {
+        let id: Arc<str> = Arc::from("TRANSFER-1");
+        let one = Ids::one(Arc::clone(&id));
+        let two: Ids = [Arc::clone(&id), Arc::from("TRANSFER-2")]
+            .into_iter()
+            .collect();
+        assert_eq!(Arc::strong_count(&id), 3);
+        assert_eq!(one, ["TRANSFER-1"]);
+        assert_eq!(two, ["TRANSFER-1", "TRANSFER-2"]);
+        assert_eq!(one, Ids::one("TRANSFER-1"));
     }
 
     #[test]

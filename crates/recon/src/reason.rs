@@ -28,12 +28,12 @@ enum Repr {
 }
 
 /// A one-to-one (or principal + fee) decision's evidence, from which its sentence is written:
-/// the amounts of the line and the posting, and what the engine noted about the pair.
+/// the amounts of the line and the posting (bank amount, book amount, fee: packed, see
+/// [`pack`]), and what the engine noted about the pair.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PairEvidence {
-    pub bank_amount: Decimal,
-    pub book_amount: Decimal,
-    pub fee: Decimal,
+    mantissas: [i64; 3],
+    scales: [u8; 3],
     pub note: PairNote,
 }
 
@@ -220,40 +220,91 @@ impl<'de> Deserialize<'de> for Reason {
 }
 
 impl PairEvidence {
-    /// The sentence, against the run's text (also while the run is still deciding).
-    pub(crate) fn shown<'a>(&'a self, text: &'a RunText) -> impl fmt::Display + 'a {
-        struct Shown<'a>(&'a PairEvidence, &'a RunText);
-        impl fmt::Display for Shown<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.write(self.1, f)
-            }
-        }
-        Shown(self, text)
+    /// The evidence of a pair whose amounts (bank amount, book amount, fee) fit 64-bit
+    /// mantissas, as money always does; `None` otherwise (write its sentence as text).
+    pub(crate) fn new(amounts: [Decimal; 3], note: PairNote) -> Option<Self> {
+        let [(m0, s0), (m1, s1), (m2, s2)] =
+            [pack(amounts[0])?, pack(amounts[1])?, pack(amounts[2])?];
+        Some(Self {
+            mantissas: [m0, m1, m2],
+            scales: [s0, s1, s2],
+            note,
+        })
+    }
+
+    fn amounts(&self) -> [Decimal; 3] {
+        [0, 1, 2].map(|i| unpack(self.mantissas[i], self.scales[i]))
     }
 
     fn write<W: fmt::Write>(&self, text: &RunText, out: &mut W) -> fmt::Result {
-        let note = &self.note;
+        self.note.write(self.amounts(), text, out)
+    }
+}
+
+/// An amount as a 64-bit mantissa and a byte for its scale (the top bit keeping the sign of a
+/// negative zero); `None` when the mantissa needs more than 64 bits.
+fn pack(d: Decimal) -> Option<(i64, u8)> {
+    let mantissa = i64::try_from(d.mantissa()).ok()?;
+    let negative_zero = mantissa == 0 && d.is_sign_negative();
+    Some((
+        mantissa,
+        d.scale() as u8 | if negative_zero { 0x80 } else { 0 },
+    ))
+}
+
+fn unpack(mantissa: i64, scale: u8) -> Decimal {
+    let mut d = Decimal::new(mantissa, u32::from(scale & 0x7f));
+    if scale & 0x80 != 0 {
+        d.set_sign_negative(true);
+    }
+    d
+}
+
+impl PairNote {
+    /// The sentence for this pair with these amounts (bank amount, book amount, fee), against
+    /// the run's text (also while the run is still deciding).
+    pub(crate) fn shown<'a>(
+        &'a self,
+        amounts: [Decimal; 3],
+        text: &'a RunText,
+    ) -> impl fmt::Display + 'a {
+        struct Shown<'a>(&'a PairNote, [Decimal; 3], &'a RunText);
+        impl fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(self.1, self.2, f)
+            }
+        }
+        Shown(self, amounts, text)
+    }
+
+    fn write<W: fmt::Write>(
+        &self,
+        [bank_amount, book_amount, fee]: [Decimal; 3],
+        text: &RunText,
+        out: &mut W,
+    ) -> fmt::Result {
+        let note = self;
         match note.relation {
             PairRelation::Exact => {
                 out.write_str("amount ")?;
-                write_decimal(out, self.bank_amount)?;
+                write_decimal(out, bank_amount)?;
                 out.write_char(' ')?;
                 out.write_str(&text.currency)?;
                 out.write_str(" equal")?;
             }
             PairRelation::Principal => {
                 out.write_str("posting ")?;
-                write_decimal(out, self.book_amount)?;
+                write_decimal(out, book_amount)?;
                 out.write_str(" covers the bank amount ")?;
-                write_decimal(out, self.bank_amount)?;
+                write_decimal(out, bank_amount)?;
                 out.write_str(" without the Wise fee ")?;
-                write_decimal(out, self.fee)?;
+                write_decimal(out, fee)?;
             }
             PairRelation::Mismatch => {
                 out.write_str("bank ")?;
-                write_decimal(out, self.bank_amount)?;
+                write_decimal(out, bank_amount)?;
                 out.write_str(" vs posting ")?;
-                write_decimal(out, self.book_amount)?;
+                write_decimal(out, book_amount)?;
                 out.write_char(' ')?;
                 out.write_str(&text.currency)?;
             }
@@ -290,7 +341,7 @@ impl PairEvidence {
             Tail::NamesDisagree => out.write_str("; names disagree: verify"),
             Tail::AmountOnly => out.write_str("; amount and date only: verify"),
             Tail::Mismatch { typo } => {
-                let difference = self.bank_amount - self.book_amount;
+                let difference = bank_amount - book_amount;
                 write!(
                     out,
                     "; amounts differ by {difference}, more than fee and rounding"
@@ -306,7 +357,7 @@ impl PairEvidence {
                 verify,
             } => {
                 let fee_id = text.ids.get(*fee_id);
-                write!(out, "; fee {} booked as bank charge {fee_id}", self.fee)?;
+                write!(out, "; fee {} booked as bank charge {fee_id}", fee)?;
                 if *same_reference {
                     out.write_str(" (same reference)")?;
                 }
@@ -321,7 +372,7 @@ impl PairEvidence {
             Tail::FeeNotBooked => write!(
                 out,
                 "; no bank-charge posting of {} found: the Wise fee is not booked",
-                self.fee
+                fee
             ),
         }
     }
@@ -346,13 +397,16 @@ mod tests {
             names,
             tokens,
         });
+        let amounts = [
+            Decimal::new(-120431, 2),
+            Decimal::new(-120000, 2),
+            Decimal::new(431, 2),
+        ];
         Reason::pair(
             &text,
-            PairEvidence {
-                bank_amount: Decimal::new(-120431, 2),
-                book_amount: Decimal::new(-120000, 2),
-                fee: Decimal::new(431, 2),
-                note: PairNote {
+            PairEvidence::new(
+                amounts,
+                PairNote {
                     relation: PairRelation::Principal,
                     reference: Some(ReferenceHit {
                         token: TextIndex::new(0),
@@ -364,8 +418,31 @@ mod tests {
                     gap: 1,
                     tail: Tail::FeeNotBooked,
                 },
-            },
+            )
+            .unwrap(),
         )
+    }
+
+    #[test]
+    fn amounts_pack_exactly() {
+        let mut negative_zero = Decimal::new(0, 2);
+        negative_zero.set_sign_negative(true);
+        for d in [
+            Decimal::new(-120431, 2),
+            Decimal::ZERO,
+            negative_zero,
+            Decimal::new(i64::MAX, 28),
+            Decimal::new(i64::MIN, 0),
+            Decimal::new(5, 4),
+        ] {
+            let (m, s) = pack(d).unwrap();
+            let back = unpack(m, s);
+            assert_eq!(
+                (back.to_string(), back.is_sign_negative()),
+                (d.to_string(), d.is_sign_negative())
+            );
+        }
+        assert!(pack(Decimal::MAX).is_none());
     }
 
     #[test]

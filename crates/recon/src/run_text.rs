@@ -1,10 +1,9 @@
-//! The text one account's decisions name, stored once per run and shared by them: the ids of
-//! its lines and postings, the counterparty names and reference tokens quoted in reasons, and
-//! the currency.
+//! The text one account's reasons quote, stored once per run and shared by them: counterparty
+//! names, reference tokens, the ids of fee postings, and the currency.
 //!
-//! A million decisions each owning copies of their ids and words cost a few allocations and
-//! ~300 bytes apiece, and building them read the inputs again in no particular order. Here the
-//! ids are copied once, in input order, into one buffer; a decision holds indices into it.
+//! A million reasons each owning copies of their words cost a few allocations apiece. Here the
+//! words are appended to a few buffers; a reason holds indices into them. (The ids a decision
+//! names are shared with the inputs, see [`crate::Ids`].)
 
 use std::sync::Arc;
 
@@ -17,13 +16,6 @@ pub struct StringTable {
 }
 
 impl StringTable {
-    pub fn with_capacity(strings: usize, bytes: usize) -> Self {
-        Self {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(strings),
-        }
-    }
-
     /// Appends `s`; returns its index.
     ///
     /// # Panics
@@ -62,11 +54,11 @@ impl StringTable {
     }
 }
 
-/// What one account run's decisions quote. Ids: bank lines first (in input order), then
-/// postings (in input order); names: (bank side, book side) pairs, each pair stored once.
+/// What one account run's reasons quote. Names: (bank side, book side) pairs.
 #[derive(Debug)]
 pub struct RunText {
     pub currency: Box<str>,
+    /// Ids of fee postings named in reasons.
     pub ids: StringTable,
     /// Counterparty names: entry `2p` is the bank side of pair `p`, `2p + 1` the book side.
     pub names: StringTable,
@@ -82,7 +74,7 @@ mod tests {
 
     #[test]
     fn strings_come_back_by_index() {
-        let mut t = StringTable::with_capacity(3, 16);
+        let mut t = StringTable::default();
         assert_eq!(t.push("TRANSFER-1"), 0);
         assert_eq!(t.push(""), 1);
         assert_eq!(t.push_with(|s| s.push_str("INV1042")), 2);
