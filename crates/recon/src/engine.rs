@@ -24,7 +24,9 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
+use crate::amount::{
+    NOT_PACKED, looks_mistyped, looks_mistyped_leading, minor_unit, pack, to_units, unpack,
+};
 use crate::assignment::{Candidate, assign};
 use crate::bucket_sort::{bucket_sort_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
@@ -45,6 +47,7 @@ use crate::runs::{Cursors, Dated, DayCursor, Runs};
 use crate::sentence::Sentence;
 use crate::subset::find_subsets;
 use crate::window::{Node, SlidingIndex};
+use crate::working::working_vec;
 
 
 /// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
@@ -139,19 +142,67 @@ struct BookFacts {
 /// What a decision quotes of a bank line: read with the facts, so deciding never goes back
 /// to the inputs.
 struct BankQuote {
-    amount: Decimal,
-    fee: Decimal,
+    /// Amount and fee, packed (see [`pack`]); an amount that does not pack is read from the
+    /// line when needed.
+    amount: i64,
+    fee: i64,
+    scales: [u8; 2],
     /// The counterparty as written (see [`NameCache`]).
     raw_name: NameNumber,
     /// Its id, shared with the input; moved to the decision that names the line.
     id: Option<Arc<str>>,
 }
 
+impl BankQuote {
+    fn new(line: &BankLine, raw_name: NameNumber) -> Self {
+        let (amount, amount_scale) = pack(line.amount).unwrap_or((0, NOT_PACKED));
+        let (fee, fee_scale) = pack(line.fee).unwrap_or((0, NOT_PACKED));
+        Self {
+            amount,
+            fee,
+            scales: [amount_scale, fee_scale],
+            raw_name,
+            id: Some(Arc::clone(&line.id)),
+        }
+    }
+
+    /// The line's amount and fee.
+    fn amounts(&self, line: &BankLine) -> (Decimal, Decimal) {
+        let get = |m, s, exact| if s == NOT_PACKED { exact } else { unpack(m, s) };
+        (
+            get(self.amount, self.scales[0], line.amount),
+            get(self.fee, self.scales[1], line.fee),
+        )
+    }
+}
+
 /// What a decision quotes of a posting.
 struct BookQuote {
-    amount: Decimal,
+    /// The amount, packed like [`BankQuote`]'s.
+    amount: i64,
+    scale: u8,
     raw_name: NameNumber,
     id: Option<Arc<str>>,
+}
+
+impl BookQuote {
+    fn new(entry: &BookEntry, raw_name: NameNumber) -> Self {
+        let (amount, scale) = pack(entry.amount).unwrap_or((0, NOT_PACKED));
+        Self {
+            amount,
+            scale,
+            raw_name,
+            id: Some(Arc::clone(&entry.id)),
+        }
+    }
+
+    fn amount(&self, entry: &BookEntry) -> Decimal {
+        if self.scale == NOT_PACKED {
+            entry.amount
+        } else {
+            unpack(self.amount, self.scale)
+        }
+    }
 }
 
 /// A decided group, in account-local indices.
@@ -422,12 +473,7 @@ impl<'a> AccountRun<'a> {
                 ref_end,
                 words_end: bank_words.len() as u32,
             });
-            bank_quotes.push(BankQuote {
-                amount: l.amount,
-                fee: l.fee,
-                raw_name,
-                id: Some(Arc::clone(&l.id)),
-            });
+            bank_quotes.push(BankQuote::new(l, raw_name));
         }
         // By day first (a counting sort), then by time inside a day.
         const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
@@ -475,11 +521,7 @@ impl<'a> AccountRun<'a> {
                 tokens_end: book_tokens.len() as u32,
                 is_fee: e.is_bank_charge,
             });
-            book_quotes.push(BookQuote {
-                amount: e.amount,
-                raw_name,
-                id: Some(Arc::clone(&e.id)),
-            });
+            book_quotes.push(BookQuote::new(e, raw_name));
         }
         bucket_sort_by(
             &mut keyed,
@@ -500,11 +542,8 @@ impl<'a> AccountRun<'a> {
         let raw_names = names.into_names();
 
         // How many postings carry each token (tokens are distinct within a posting).
-        let mut keyed: Vec<(u64, u32)> = book_tokens
-            .iter()
-            .enumerate()
-            .map(|(j, &t)| (t, j as u32))
-            .collect();
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
+        keyed.extend(book_tokens.iter().enumerate().map(|(j, &t)| (t, j as u32)));
         let n = keyed.len();
         bucket_sort_by(&mut keyed, |k| top_bits(k.0, n), |a, b| a.cmp(b));
         let mut token_useful = vec![false; book_tokens.len()];
@@ -573,6 +612,8 @@ impl<'a> AccountRun<'a> {
         let mut groups = std::mem::take(&mut self.groups);
         let mut bank_quotes = std::mem::take(&mut self.bank_quotes);
         let mut book_quotes = std::mem::take(&mut self.book_quotes);
+        let lines = std::mem::take(&mut self.lines);
+        let entries = std::mem::take(&mut self.entries);
         let mut text = std::mem::replace(
             &mut self.text,
             RunText {
@@ -618,7 +659,8 @@ impl<'a> AccountRun<'a> {
                 Why::Text(reason) => Reason::boxed(std::mem::take(reason)),
                 &mut Why::Pair(note) => {
                     let (b, k) = (g.banks[0] as usize, g.books[0] as usize);
-                    let amounts = pair_amounts(&bank_quotes[b], &book_quotes[k]);
+                    let amounts =
+                        pair_amounts((&bank_quotes[b], lines[b]), (&book_quotes[k], entries[k]));
                     match PairEvidence::new(amounts, note) {
                         Some(evidence) => Reason::pair(&text, evidence),
                         None => Reason::new(note.shown(amounts, &text).to_string()),
@@ -653,7 +695,7 @@ impl<'a> AccountRun<'a> {
     // ---- stage 1: candidates and one-to-one assignment -------------------------------------
 
     fn candidate_edges(&mut self) -> Vec<Edge> {
-        let mut edges = Vec::with_capacity(self.bank.len() * 2);
+        let mut edges = working_vec(self.bank.len() * 2);
         let mut local: Vec<Edge> = Vec::with_capacity(32);
         let mut merged: Vec<Edge> = Vec::with_capacity(32);
         let mut slot = vec![u64::MAX; self.book.len()];
@@ -722,17 +764,20 @@ impl<'a> AccountRun<'a> {
 
     /// Every posting, keyed by amount (units), for a [`SlidingIndex`].
     fn amount_nodes(&self) -> Vec<Node> {
-        (self.book.iter().enumerate())
-            .map(|(k, f)| node(f.units as u64, f.day, k))
-            .collect()
+        let mut nodes = Vec::with_capacity(self.book.len());
+        nodes.extend((self.book.iter().enumerate()).map(|(k, f)| node(f.units as u64, f.day, k)));
+        nodes
     }
 
     /// Postings with a counterparty, fee postings left out, keyed by name.
     fn name_nodes(&self) -> Vec<Node> {
-        (self.book.iter().enumerate())
-            .filter(|(_, f)| !f.name.is_empty() && !f.is_fee)
-            .map(|(k, f)| node(f.name.full, f.day, k))
-            .collect()
+        let mut nodes = Vec::with_capacity(self.book.len());
+        nodes.extend(
+            (self.book.iter().enumerate())
+                .filter(|(_, f)| !f.name.is_empty() && !f.is_fee)
+                .map(|(k, f)| node(f.name.full, f.day, k)),
+        );
+        nodes
     }
 
     /// The tokens of postings that identify something (on few postings), keyed by token.
@@ -820,14 +865,11 @@ impl<'a> AccountRun<'a> {
             best_bank[e.bank as usize] = best_bank[e.bank as usize].max(e.score);
             best_book[e.book as usize] = best_book[e.book as usize].max(e.score);
         }
-        let kept: Vec<Edge> = edges
-            .iter()
-            .filter(|e| {
-                e.score + PRUNE_MARGIN >= best_bank[e.bank as usize]
-                    || e.score + PRUNE_MARGIN >= best_book[e.book as usize]
-            })
-            .copied()
-            .collect();
+        let mut kept: Vec<Edge> = working_vec(edges.len());
+        kept.extend(edges.iter().filter(|e| {
+            e.score + PRUNE_MARGIN >= best_bank[e.bank as usize]
+                || e.score + PRUNE_MARGIN >= best_book[e.book as usize]
+        }));
         drop((best_bank, best_book));
         let chosen = assign_edges(&kept, n_bank, n_book);
 
@@ -974,6 +1016,16 @@ impl<'a> AccountRun<'a> {
         }
     }
 
+    /// Line `b`'s amount and fee.
+    fn line_amounts(&self, b: u32) -> (Decimal, Decimal) {
+        self.bank_quotes[b as usize].amounts(self.lines[b as usize])
+    }
+
+    /// Posting `k`'s amount.
+    fn posting_amount(&self, k: u32) -> Decimal {
+        self.book_quotes[k as usize].amount(self.entries[k as usize])
+    }
+
     /// The (bank, book) counterparty names as written, stored once per run when both names
     /// have shared numbers.
     fn name_pair(&mut self, bank: NameNumber, book: NameNumber) -> TextIndex {
@@ -1117,7 +1169,7 @@ impl<'a> AccountRun<'a> {
                         books: Members::from(&[p.book][..]),
                         outcome: Outcome::Break {
                             kind: ExceptionKind::UnbookedFee,
-                            difference: self.bank_quotes[p.bank as usize].fee.abs(),
+                            difference: self.line_amounts(p.bank).1.abs(),
                         },
                         why,
                     });
@@ -1229,9 +1281,14 @@ impl<'a> AccountRun<'a> {
             let _ = match &self.groups[gi].why {
                 Why::Text(earlier) => write!(reason.text(), "{earlier}"),
                 Why::Pair(note) => {
-                    let bank = &self.bank_quotes[bank as usize];
-                    let book = &self.book_quotes[original as usize];
-                    let earlier = note.shown(pair_amounts(bank, book), &self.text);
+                    let amounts = pair_amounts(
+                        (&self.bank_quotes[bank as usize], line),
+                        (
+                            &self.book_quotes[original as usize],
+                            self.entries[original as usize],
+                        ),
+                    );
+                    let earlier = note.shown(amounts, &self.text);
                     write!(reason.text(), "{earlier}")
                 }
             };
@@ -1712,8 +1769,7 @@ impl<'a> AccountRun<'a> {
     }
 
     fn push_mismatch(&mut self, e: Edge) {
-        let difference =
-            self.bank_quotes[e.bank as usize].amount - self.book_quotes[e.book as usize].amount;
+        let difference = self.line_amounts(e.bank).0 - self.posting_amount(e.book);
         let why = Why::Pair(self.pair_note(&e, Tail::Mismatch { typo: !e.reference }));
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
@@ -1863,8 +1919,12 @@ fn keep_best<T: Copy, K: Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> 
 }
 
 /// A pair's amounts as its reason quotes them: bank amount, book amount, fee.
-fn pair_amounts(bank: &BankQuote, book: &BookQuote) -> [Decimal; 3] {
-    [bank.amount, book.amount, bank.fee]
+fn pair_amounts(
+    (bank, line): (&BankQuote, &BankLine),
+    (book, entry): (&BookQuote, &BookEntry),
+) -> [Decimal; 3] {
+    let (amount, fee) = bank.amounts(line);
+    [amount, book.amount(entry), fee]
 }
 
 fn suggested_confidence(score: i64) -> f64 {

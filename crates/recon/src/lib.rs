@@ -75,6 +75,7 @@ mod runs;
 mod sentence;
 mod subset;
 mod window;
+mod working;
 
 #[cfg(feature = "scenario")]
 pub mod scenario;

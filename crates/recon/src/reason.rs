@@ -12,6 +12,7 @@ use std::num::NonZeroU32;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::amount::{pack, unpack};
 use crate::counterparty::NameAgreement;
 use crate::explain::{write_decimal, write_gap, write_name};
 use crate::run_text::{RunText, SharedText};
@@ -241,25 +242,6 @@ impl PairEvidence {
     }
 }
 
-/// An amount as a 64-bit mantissa and a byte for its scale (the top bit keeping the sign of a
-/// negative zero); `None` when the mantissa needs more than 64 bits.
-fn pack(d: Decimal) -> Option<(i64, u8)> {
-    let mantissa = i64::try_from(d.mantissa()).ok()?;
-    let negative_zero = mantissa == 0 && d.is_sign_negative();
-    Some((
-        mantissa,
-        d.scale() as u8 | if negative_zero { 0x80 } else { 0 },
-    ))
-}
-
-fn unpack(mantissa: i64, scale: u8) -> Decimal {
-    let mut d = Decimal::new(mantissa, u32::from(scale & 0x7f));
-    if scale & 0x80 != 0 {
-        d.set_sign_negative(true);
-    }
-    d
-}
-
 impl PairNote {
     /// The sentence for this pair with these amounts (bank amount, book amount, fee), against
     /// the run's text (also while the run is still deciding).
@@ -421,28 +403,6 @@ mod tests {
             )
             .unwrap(),
         )
-    }
-
-    #[test]
-    fn amounts_pack_exactly() {
-        let mut negative_zero = Decimal::new(0, 2);
-        negative_zero.set_sign_negative(true);
-        for d in [
-            Decimal::new(-120431, 2),
-            Decimal::ZERO,
-            negative_zero,
-            Decimal::new(i64::MAX, 28),
-            Decimal::new(i64::MIN, 0),
-            Decimal::new(5, 4),
-        ] {
-            let (m, s) = pack(d).unwrap();
-            let back = unpack(m, s);
-            assert_eq!(
-                (back.to_string(), back.is_sign_negative()),
-                (d.to_string(), d.is_sign_negative())
-            );
-        }
-        assert!(pack(Decimal::MAX).is_none());
     }
 
     #[test]
