@@ -49,7 +49,6 @@ use crate::subset::find_subsets;
 use crate::window::{Node, SlidingIndex};
 use crate::working::working_vec;
 
-
 /// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
 /// surveyed (reconciliation-prior-art.md §0); the numbers only need to keep that order.
 const SCORE_REFERENCE: i64 = 100;
