@@ -158,7 +158,7 @@ fn query_response(books: &[BookEntry]) -> String {
 }
 
 fn entity(e: &BookEntry) -> (&'static str, Value) {
-    let id = e.id.split_once(':').map_or(e.id.as_str(), |(_, id)| id);
+    let id = e.id.split_once(':').map_or(&*e.id, |(_, id)| id);
     let total = number(e.amount.abs());
     let account = json!({ "value": e.bank_account_id });
     let out = e.amount.is_sign_negative();

@@ -66,18 +66,18 @@ async fn fetch_bank(demo: &DemoEmulators, inputs: &mut Inputs) {
     // `clearline reconcile` does.
     let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for l in &inputs.bank {
-        seen.entry(l.id.clone())
+        seen.entry(l.id.to_string())
             .or_default()
             .insert(l.currency.clone());
     }
     for l in &mut inputs.bank {
-        let reference = l.id.clone();
+        let reference = l.id.to_string();
         if seen[&reference].len() > 1 {
-            l.id = format!("{}@{}", l.id, l.currency);
+            l.id = format!("{}@{}", l.id, l.currency).into();
         }
         inputs
             .bank_ids
-            .insert((l.currency.clone(), reference), l.id.clone());
+            .insert((l.currency.clone(), reference), l.id.to_string());
     }
 }
 

@@ -52,7 +52,7 @@ mod tests {
     fn repeated_references_are_numbered_by_date() {
         let statement = wise::parse_statement(STATEMENT.as_bytes()).unwrap();
         let lines = bank_lines(&statement);
-        let ids: Vec<_> = lines.iter().map(|l| l.id.as_str()).collect();
+        let ids: Vec<_> = lines.iter().map(|l| &*l.id).collect();
         assert_eq!(ids, ["CARD-1", "TRANSFER-4", "TRANSFER-4#2"]);
         assert_eq!(lines[1].amount.to_string(), "-350.00");
         assert_eq!(lines[2].amount.to_string(), "350.00");

@@ -93,22 +93,15 @@ pub fn reconcile(
         let mapping = recon::Mapping::new([(currency.clone(), account.clone())]);
         let mut result = recon::reconcile(&bank_lines, &book, &mapping, &options);
         let rejected = reject_decided(&mut result, &bank_lines, &book, currency, decisions);
-        let booked: HashMap<&str, DateTime<Utc>> = bank_lines
-            .iter()
-            .map(|l| (l.id.as_str(), l.booked_at))
-            .collect();
+        let booked: HashMap<&str, DateTime<Utc>> =
+            bank_lines.iter().map(|l| (&*l.id, l.booked_at)).collect();
         let bank_day: HashMap<&str, NaiveDate> = bank_lines
             .iter()
-            .map(|l| (l.id.as_str(), l.booked_at.date_naive()))
+            .map(|l| (&*l.id, l.booked_at.date_naive()))
             .collect();
         let created: HashMap<&str, (Option<DateTime<Utc>>, NaiveDate, &str)> = book
             .iter()
-            .map(|e| {
-                (
-                    e.id.as_str(),
-                    (e.created_at, e.txn_date, e.kind.entity_name()),
-                )
-            })
+            .map(|e| (&*e.id, (e.created_at, e.txn_date, e.kind.entity_name())))
             .collect();
         out.bank_lines += result.summary.bank_lines;
         out.book_entries += result.summary.book_entries;
@@ -207,10 +200,8 @@ fn reject_decided(
     if decisions.is_empty() {
         return 0;
     }
-    let bank_amount: HashMap<&str, Decimal> =
-        lines.iter().map(|l| (l.id.as_str(), l.amount)).collect();
-    let book_amount: HashMap<&str, Decimal> =
-        books.iter().map(|e| (e.id.as_str(), e.amount)).collect();
+    let bank_amount: HashMap<&str, Decimal> = lines.iter().map(|l| (&*l.id, l.amount)).collect();
+    let book_amount: HashMap<&str, Decimal> = books.iter().map(|e| (&*e.id, e.amount)).collect();
     let mut unmatched = 0;
     let mut broken = Vec::new();
     result.matches.retain(|m| {
@@ -272,9 +263,9 @@ pub fn numbered(lines: &[&BankLine]) -> Vec<recon::BankLine> {
             *n += 1;
             recon::BankLine {
                 id: if *n == 1 {
-                    l.reference.clone()
+                    l.reference.as_str().into()
                 } else {
-                    format!("{}#{n}", l.reference)
+                    format!("{}#{n}", l.reference).into()
                 },
                 booked_at: l.booked_at,
                 amount: l.amount,
@@ -291,7 +282,7 @@ pub fn numbered(lines: &[&BankLine]) -> Vec<recon::BankLine> {
 
 pub fn book_entry(e: &BookEntry, currency: &str) -> recon::BookEntry {
     recon::BookEntry {
-        id: e.external_id.clone(),
+        id: e.external_id.as_str().into(),
         kind: kind_of(&e.kind),
         txn_date: e.txn_date,
         amount: e.amount,

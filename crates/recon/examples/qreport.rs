@@ -57,7 +57,8 @@ fn main() {
         .matches
         .iter()
         .map(|m| {
-            let (mut bank, mut books) = (m.bank.to_vec(), m.books.to_vec());
+            let shared = |ids: &recon::Ids| ids.iter().map(std::sync::Arc::from).collect();
+            let (mut bank, mut books): (Vec<_>, Vec<_>) = (shared(&m.bank), shared(&m.books));
             bank.sort();
             books.sort();
             TruthGroup { bank, books }
@@ -77,7 +78,7 @@ fn main() {
             .bank
             .iter()
             .chain(&g.books)
-            .filter_map(|id| place.get(id.as_str()))
+            .filter_map(|id| place.get(&**id))
         {
             if seen.insert(d.clone()) {
                 println!("    {d}");

@@ -1,41 +1,41 @@
 //! Counterparty names compared the way a bookkeeper would: case, punctuation and legal
 //! suffixes ("ACME GMBH" = "Acme GmbH" = "Acme"), and a weaker "same first word" signal.
 
-use crate::fasthash::StreamHash;
+use crate::fasthash::{StreamHash, fx_hash_bytes};
 
-/// Legal-form words that banks and ledgers add or drop at will.
-fn is_legal_suffix(word: &str) -> bool {
+/// Legal-form words that banks and ledgers add or drop at will (given lower-cased).
+fn is_legal_suffix(word: &[u8]) -> bool {
     matches!(
         word,
-        "gmbh"
-            | "ltd"
-            | "limited"
-            | "llc"
-            | "llp"
-            | "lp"
-            | "inc"
-            | "incorporated"
-            | "bv"
-            | "nv"
-            | "sarl"
-            | "sas"
-            | "sa"
-            | "ag"
-            | "kg"
-            | "ug"
-            | "plc"
-            | "co"
-            | "corp"
-            | "corporation"
-            | "company"
-            | "oy"
-            | "ab"
-            | "as"
-            | "aps"
-            | "srl"
-            | "spa"
-            | "pty"
-            | "the"
+        b"gmbh"
+            | b"ltd"
+            | b"limited"
+            | b"llc"
+            | b"llp"
+            | b"lp"
+            | b"inc"
+            | b"incorporated"
+            | b"bv"
+            | b"nv"
+            | b"sarl"
+            | b"sas"
+            | b"sa"
+            | b"ag"
+            | b"kg"
+            | b"ug"
+            | b"plc"
+            | b"co"
+            | b"corp"
+            | b"corporation"
+            | b"company"
+            | b"oy"
+            | b"ab"
+            | b"as"
+            | b"aps"
+            | b"srl"
+            | b"spa"
+            | b"pty"
+            | b"the"
     )
 }
 
@@ -64,36 +64,53 @@ impl NameKey {
     /// Normalizes `name` while scanning it once; nothing is allocated.
     #[must_use]
     pub fn of(name: &str) -> Self {
-        let mut full: u64 = 0;
-        let mut first_word: u64 = 0;
-        let mut words = 0usize;
-        let mut pending_suffixes: u64 = 0;
-        let mut pending_count = 0usize;
+        Self::of_ascii(name.as_bytes()).unwrap_or_else(|| Self::of_chars(name))
+    }
+
+    /// [`NameKey::of`] for ASCII text, a byte at a time: each word is lower-cased into a
+    /// buffer and hashed whole. `None` for text that is not ASCII or has a word too long for
+    /// the buffer.
+    fn of_ascii(name: &[u8]) -> Option<Self> {
+        let mut names = NameHashes::default();
+        let mut word = [0u8; 64];
+        let mut len = 0;
+        for &b in name {
+            match ASCII_NAME[usize::from(b)] {
+                NOT_ASCII => return None,
+                SEPARATOR => {
+                    if len > 0 {
+                        let w = &word[..len];
+                        names.word(fx_hash_bytes(w), is_legal_suffix(w));
+                        len = 0;
+                    }
+                }
+                IN_WORD => {}
+                lower => {
+                    *word.get_mut(len)? = lower;
+                    len += 1;
+                }
+            }
+        }
+        if len > 0 {
+            let w = &word[..len];
+            names.word(fx_hash_bytes(w), is_legal_suffix(w));
+        }
+        Some(names.key())
+    }
+
+    /// [`NameKey::of`] for any text, a `char` at a time (Unicode letters and digits lower-cased).
+    fn of_chars(name: &str) -> Self {
+        let mut names = NameHashes::default();
         let mut word = WordScan::default();
         let mut flush = |w: &mut WordScan| {
             if w.hash.is_empty() {
                 return;
             }
             let h = w.hash.finish();
-            let suffix = w.short_len as u64 == w.hash.len()
-                && std::str::from_utf8(&w.short[..w.short_len]).is_ok_and(is_legal_suffix);
+            let suffix =
+                w.short_len as u64 == w.hash.len() && is_legal_suffix(&w.short[..w.short_len]);
             *w = WordScan::default();
-            if suffix {
-                // A suffix only counts if real words follow it ("The Wise Company" keeps "wise").
-                pending_suffixes = mix(pending_suffixes, h);
-                pending_count += 1;
-                return;
-            }
-            if pending_count > 0 {
-                full = mix(full, pending_suffixes);
-                pending_suffixes = 0;
-                pending_count = 0;
-            }
-            if words == 0 {
-                first_word = h;
-            }
-            full = mix(full, h);
-            words += 1;
+            names.word(h, suffix);
         };
         for ch in name.chars() {
             if ch.is_ascii_alphanumeric() {
@@ -112,20 +129,7 @@ impl NameKey {
             }
         }
         flush(&mut word);
-        if words == 0 {
-            if pending_count == 0 {
-                return Self::default();
-            }
-            // Only suffix words ("The Company"): the words are the name.
-            return Self {
-                full: pending_suffixes | 1,
-                first_word: pending_suffixes,
-            };
-        }
-        Self {
-            full: full | 1,
-            first_word,
-        }
+        names.key()
     }
 
     #[must_use]
@@ -143,6 +147,77 @@ impl NameKey {
             NameAgreement::Similar
         } else {
             NameAgreement::Different
+        }
+    }
+}
+
+/// What a byte is to a name: a separator, a mark inside a word ("B.V.", "O'Neil"), a letter
+/// or digit (given lower-cased), or part of a non-ASCII character.
+const SEPARATOR: u8 = 0;
+const IN_WORD: u8 = 1;
+const NOT_ASCII: u8 = 2;
+const ASCII_NAME: [u8; 256] = {
+    let mut t = [NOT_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else if c == b'.' || c == b'\'' {
+            IN_WORD
+        } else {
+            SEPARATOR
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The name's words, hashed one by one, folded into a [`NameKey`] as [`NameKey::of_chars`]
+/// folds them.
+#[derive(Default)]
+struct NameHashes {
+    full: u64,
+    first_word: u64,
+    words: usize,
+    pending_suffixes: u64,
+    pending_count: usize,
+}
+
+impl NameHashes {
+    fn word(&mut self, h: u64, suffix: bool) {
+        if suffix {
+            // A suffix only counts if real words follow it ("The Wise Company" keeps "wise").
+            self.pending_suffixes = mix(self.pending_suffixes, h);
+            self.pending_count += 1;
+            return;
+        }
+        if self.pending_count > 0 {
+            self.full = mix(self.full, self.pending_suffixes);
+            self.pending_suffixes = 0;
+            self.pending_count = 0;
+        }
+        if self.words == 0 {
+            self.first_word = h;
+        }
+        self.full = mix(self.full, h);
+        self.words += 1;
+    }
+
+    fn key(self) -> NameKey {
+        if self.words == 0 {
+            if self.pending_count == 0 {
+                return NameKey::default();
+            }
+            // Only suffix words ("The Company"): the words are the name.
+            return NameKey {
+                full: self.pending_suffixes | 1,
+                first_word: self.pending_suffixes,
+            };
+        }
+        NameKey {
+            full: self.full | 1,
+            first_word: self.first_word,
         }
     }
 }
@@ -197,6 +272,35 @@ mod tests {
         );
         assert_eq!(key("").agreement(key("Globex")), NameAgreement::Unknown);
         assert_eq!(key(" , ").agreement(key("x")), NameAgreement::Unknown);
+    }
+
+    #[test]
+    fn the_ascii_path_agrees_with_the_char_path() {
+        let long = format!("{} Ltd", "x".repeat(70));
+        for name in [
+            "ACME GMBH",
+            "Acme GmbH",
+            "Blue Fin B.V.",
+            "O'Neil & Sons, Inc.",
+            "The Wise Company",
+            "The Company",
+            "  ,, ",
+            "a",
+            "Amazon Web Services EU SARL",
+            "Incorporated Widgets Corporation 3",
+            "abcdefghijklm ltd",
+            "x-y_z/w 12",
+            long.as_str(),
+        ] {
+            assert_eq!(
+                NameKey::of_ascii(name.as_bytes()).unwrap_or_else(|| NameKey::of_chars(name)),
+                NameKey::of_chars(name),
+                "{name}"
+            );
+        }
+        assert!(NameKey::of_ascii(long.as_bytes()).is_none());
+        assert!(NameKey::of_ascii("Müller GmbH".as_bytes()).is_none());
+        assert_eq!(NameKey::of("MÜLLER GMBH"), NameKey::of("müller"));
     }
 
     #[test]

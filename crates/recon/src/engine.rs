@@ -24,19 +24,30 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::amount::{looks_mistyped, looks_mistyped_leading, minor_unit, to_units};
+use crate::amount::{
+    NOT_PACKED, looks_mistyped, looks_mistyped_leading, minor_unit, pack, to_units, unpack,
+};
 use crate::assignment::{Candidate, assign};
+use crate::bucket_sort::{bucket_sort_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
+use crate::name_cache::{NameCache, NameNumber, Names};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
-use crate::reason::{FeeVerify, NamePair, PairReason, PairRelation, Reason, Tail};
-use crate::reference::push_tokens;
+use crate::permute::permute_in_place;
+use crate::read_ahead::ReadAhead;
+use crate::reason::{FeeVerify, PairEvidence, PairNote, PairRelation, Reason, Tail, TextIndex};
+use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
+use crate::run_text::{RunText, SharedText, StringTable};
+use crate::runs::{Cursors, Dated, DayCursor, Runs};
+use crate::sentence::Sentence;
 use crate::subset::find_subsets;
+use crate::window::{Node, SlidingIndex};
+use crate::working::working_vec;
 
 /// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
 /// surveyed (reconciliation-prior-art.md §0); the numbers only need to keep that order.
@@ -90,28 +101,107 @@ struct Edge {
     score: i64,
 }
 
-/// Leftovers grouped by counterparty, each group in day order.
-struct NamePool {
-    sorted: Vec<(u64, u32)>,
-    runs: FxHashMap<u64, (u32, u32)>,
+/// Leftovers in day order, and grouped by counterparty (each group in day order), with the
+/// cursors a stage walking in day order keeps into them.
+struct Pool {
+    all: Vec<Dated>,
+    named: Runs<u64>,
+    all_cursor: DayCursor,
+    named_cursors: Cursors,
+    /// Scratch for [`AccountRun::nearby`].
+    picked: Vec<(i32, u32)>,
 }
 
+/// What the candidate search needs of a bank line.
 #[derive(Clone)]
 struct BankFacts {
-    day: i32,
     units: i64,
     fee_units: i64,
     name: NameKey,
-    tokens: std::ops::Range<u32>,
+    day: i32,
+    /// Its reference words: `words..ref_end` from the payment reference, `ref_end..words_end`
+    /// from the id.
+    words: u32,
+    ref_end: u32,
+    words_end: u32,
 }
 
+/// What the candidate search needs of a posting.
 #[derive(Clone)]
 struct BookFacts {
-    day: i32,
     units: i64,
     name: NameKey,
-    tokens: std::ops::Range<u32>,
+    day: i32,
+    /// Its distinct token hashes (sorted), `tokens..tokens_end`.
+    tokens: u32,
+    tokens_end: u32,
     is_fee: bool,
+}
+
+/// What a decision quotes of a bank line: read with the facts, so deciding never goes back
+/// to the inputs.
+struct BankQuote {
+    /// Amount and fee, packed (see [`pack`]); an amount that does not pack is read from the
+    /// line when needed.
+    amount: i64,
+    fee: i64,
+    scales: [u8; 2],
+    /// The counterparty as written (see [`NameCache`]).
+    raw_name: NameNumber,
+    /// Its id, shared with the input; moved to the decision that names the line.
+    id: Option<Arc<str>>,
+}
+
+impl BankQuote {
+    fn new(line: &BankLine, raw_name: NameNumber) -> Self {
+        let (amount, amount_scale) = pack(line.amount).unwrap_or((0, NOT_PACKED));
+        let (fee, fee_scale) = pack(line.fee).unwrap_or((0, NOT_PACKED));
+        Self {
+            amount,
+            fee,
+            scales: [amount_scale, fee_scale],
+            raw_name,
+            id: Some(Arc::clone(&line.id)),
+        }
+    }
+
+    /// The line's amount and fee.
+    fn amounts(&self, line: &BankLine) -> (Decimal, Decimal) {
+        let get = |m, s, exact| if s == NOT_PACKED { exact } else { unpack(m, s) };
+        (
+            get(self.amount, self.scales[0], line.amount),
+            get(self.fee, self.scales[1], line.fee),
+        )
+    }
+}
+
+/// What a decision quotes of a posting.
+struct BookQuote {
+    /// The amount, packed like [`BankQuote`]'s.
+    amount: i64,
+    scale: u8,
+    raw_name: NameNumber,
+    id: Option<Arc<str>>,
+}
+
+impl BookQuote {
+    fn new(entry: &BookEntry, raw_name: NameNumber) -> Self {
+        let (amount, scale) = pack(entry.amount).unwrap_or((0, NOT_PACKED));
+        Self {
+            amount,
+            scale,
+            raw_name,
+            id: Some(Arc::clone(&entry.id)),
+        }
+    }
+
+    fn amount(&self, entry: &BookEntry) -> Decimal {
+        if self.scale == NOT_PACKED {
+            entry.amount
+        } else {
+            unpack(self.amount, self.scale)
+        }
+    }
 }
 
 /// A decided group, in account-local indices.
@@ -119,15 +209,34 @@ struct Group {
     banks: Members,
     books: Members,
     outcome: Outcome,
-    reason: Reason,
+    why: Why,
+}
+
+/// A decision's reason while the run goes on: for a pair, what was noted about it (its
+/// amounts are in the quotes), written out against the run's text once the run is over.
+enum Why {
+    Text(Box<str>),
+    Pair(PairNote),
+}
+
+impl From<String> for Why {
+    fn from(text: String) -> Self {
+        Self::Text(text.into_boxed_str())
+    }
 }
 
 /// Account-local indices of a group's lines or postings: up to two inline (almost every
 /// group), more on the heap; a `Vec` per side cost two allocations per decision.
 #[derive(Clone)]
 enum Members {
-    Inline { len: u8, items: [u32; 2] },
-    Heap(Box<[u32]>),
+    Inline {
+        len: u8,
+        items: [u32; 2],
+    },
+    /// Behind one pointer (a boxed slice or a `Vec` is two or three words), so every group
+    /// stays small; only groups of three or more pay the second allocation.
+    #[allow(clippy::box_collection)]
+    Heap(Box<Vec<u32>>),
 }
 
 impl From<&[u32]> for Members {
@@ -145,7 +254,7 @@ impl From<&[u32]> for Members {
                 len: 2,
                 items: [a, b],
             },
-            _ => Self::Heap(ids.into()),
+            _ => Self::Heap(Box::new(ids.to_vec())),
         }
     }
 }
@@ -187,8 +296,15 @@ pub fn reconcile(
         .iter()
         .map(|(c, a)| (c.as_str(), a.as_str()))
         .collect();
-    let mut lines_of: Vec<Vec<&BankLine>> = vec![Vec::new(); accounts.len()];
-    let mut entries_of: Vec<Vec<&BookEntry>> = vec![Vec::new(); accounts.len()];
+    // Room for twice an even share each (only what is written is ever touched): lists that
+    // grow by doubling copy themselves over and over at 1M lines.
+    let room = |n: usize| (2 * n / accounts.len().max(1)).min(n) + 16;
+    let mut lines_of: Vec<Vec<&BankLine>> = (0..accounts.len())
+        .map(|_| Vec::with_capacity(room(bank.len())))
+        .collect();
+    let mut entries_of: Vec<Vec<&BookEntry>> = (0..accounts.len())
+        .map(|_| Vec::with_capacity(room(books.len())))
+        .collect();
     let mut unmapped_lines: Vec<&BankLine> = Vec::new();
     // An account mapped to two currencies (refused by `Mapping::validate`) goes to the last.
     let mut by_account: Vec<(&str, usize)> = Vec::with_capacity(accounts.len());
@@ -204,7 +320,9 @@ pub fn reconcile(
         .map(|(i, &(c, _))| (c, i))
         .collect();
     let mut line_slot = SlotCache::new(&by_currency);
-    for line in bank {
+    let mut ahead = ReadAhead::default();
+    for (i, line) in bank.iter().enumerate() {
+        ahead.field(bank, i, |l| &l.currency);
         match line_slot.get(&line.currency) {
             Some(i) => lines_of[i].push(line),
             None => unmapped_lines.push(line),
@@ -212,14 +330,20 @@ pub fn reconcile(
     }
     let mut summary = Summary::default();
     let mut entry_slot = SlotCache::new(&by_account);
-    for entry in books {
+    for (i, entry) in books.iter().enumerate() {
+        ahead.field(books, i, |e| &e.bank_account_id);
         match entry_slot.get(&entry.bank_account_id) {
             Some(i) => entries_of[i].push(entry),
-            None => summary.books_on_unmapped_accounts.push(entry.id.clone()),
+            None => summary
+                .books_on_unmapped_accounts
+                .push(entry.id.to_string()),
         }
     }
 
-    let mut matches = Vec::new();
+    // Every match names a bank line of its own: room for them all up front (pages never
+    // written are never touched), so the list is never copied to a bigger block, which at
+    // 1M lines left the old block behind as unusable free memory.
+    let mut matches = Vec::with_capacity(bank.len());
     let mut exceptions = Vec::new();
     for (i, (currency, _)) in accounts.iter().enumerate() {
         let lines = std::mem::take(&mut lines_of[i]);
@@ -236,7 +360,7 @@ pub fn reconcile(
     for line in unmapped_lines {
         exceptions.push(Exception {
             kind: ExceptionKind::MissingInBooks,
-            bank: Ids::one(line.id.as_str()),
+            bank: Ids::one(Arc::clone(&line.id)),
             books: Ids::new(),
             currency: line.currency.clone(),
             difference: line.amount,
@@ -284,17 +408,16 @@ struct AccountRun<'a> {
     entries: Vec<&'a BookEntry>,
     bank: Vec<BankFacts>,
     book: Vec<BookFacts>,
-    bank_tokens: Vec<u64>,
+    bank_quotes: Vec<BankQuote>,
+    book_quotes: Vec<BookQuote>,
+    bank_words: Vec<Word>,
+    /// Each posting's distinct token hashes, sorted, and for each the fields it occurs in
+    /// (bit `f` for [`crate::reason::BOOK_FIELDS`]`[f]`).
     book_tokens: Vec<u64>,
-    /// Book indices ordered by (units, day, index), and where each amount's run starts and ends.
-    by_amount: Vec<u32>,
-    amount_runs: FxHashMap<i64, (u32, u32)>,
-    /// (token, book) pairs ordered by token, and each token's run.
-    by_token: Vec<(u64, u32)>,
-    token_runs: FxHashMap<u64, (u32, u32)>,
-    /// (counterparty, book) pairs ordered by name then day, and each name's run.
-    by_name: Vec<(u64, u32)>,
-    name_runs: FxHashMap<u64, (u32, u32)>,
+    book_token_fields: Vec<u8>,
+    /// Which posting tokens identify something: on at most `MAX_REFERENCE_FANOUT` postings
+    /// (parallel to `book_tokens`).
+    token_useful: Vec<bool>,
     bank_taken: Vec<bool>,
     book_taken: Vec<bool>,
     /// Same amount, payees disagree: considered after duplicates (stage 3b).
@@ -304,9 +427,13 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
-    /// The currency and the (bank, book) counterparty pairs named in reasons, shared by them.
-    currency_shared: Arc<str>,
-    name_pairs: FxHashMap<(&'a str, &'a str), NamePair>,
+    /// Counterparty names as written, by number (see [`NameCache`]).
+    raw_names: Names<'a>,
+    /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`
+    /// (pairs of shared numbers; others are stored for each reason).
+    name_pairs: FxHashMap<(NameNumber, NameNumber), TextIndex>,
+    /// What the reasons quote: names, reference tokens, fee posting ids.
+    text: RunText,
 }
 
 impl<'a> AccountRun<'a> {
@@ -319,126 +446,146 @@ impl<'a> AccountRun<'a> {
         // Facts are read in input order (the lines' memory order, so the reads stream), then
         // put in canonical order, whatever the input order: by time, then id. Sort keys are
         // computed once (the id through a hash), so the sort touches the lines only on a tie.
-        let mut bank_tokens = Vec::with_capacity(lines.len() * 3);
+        let mut bank_words = Vec::with_capacity(lines.len() * 2);
         let mut keyed: Vec<(i64, u64, u32)> = Vec::with_capacity(lines.len());
         let mut bank: Vec<BankFacts> = Vec::with_capacity(lines.len());
+        let mut bank_quotes: Vec<BankQuote> = Vec::with_capacity(lines.len());
         // Counterparty names repeat (a studio has a few hundred payees): normalize each once.
         let mut names = NameCache::default();
+        let mut ahead = ReadAhead::default();
         for (i, l) in lines.iter().enumerate() {
+            ahead.lines(&lines, i);
             let t = l.booked_at.timestamp() * 1_000_000_000
                 + i64::from(l.booked_at.timestamp_subsec_nanos());
             keyed.push((t, fx_hash_bytes(l.id.as_bytes()), i as u32));
-            let start = bank_tokens.len() as u32;
-            push_tokens(&l.payment_reference, &mut bank_tokens);
-            push_tokens(&l.id, &mut bank_tokens);
+            let words = bank_words.len() as u32;
+            push_words(&l.payment_reference, &mut bank_words);
+            let ref_end = bank_words.len() as u32;
+            push_words(&l.id, &mut bank_words);
+            let (name, raw_name) = names.key(&l.counterparty);
             bank.push(BankFacts {
-                day: l.booked_at.date_naive().num_days_from_ce(),
                 units: to_units(l.amount).unwrap_or(i64::MAX),
                 fee_units: to_units(l.fee.abs()).unwrap_or(0),
-                name: names.key(&l.counterparty),
-                tokens: start..bank_tokens.len() as u32,
+                name,
+                day: l.booked_at.date_naive().num_days_from_ce(),
+                words,
+                ref_end,
+                words_end: bank_words.len() as u32,
             });
+            bank_quotes.push(BankQuote::new(l, raw_name));
         }
-        keyed.sort_unstable_by(|a, b| {
-            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
-                let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
-                (&x.id, x.amount).cmp(&(&y.id, y.amount))
-            })
-        });
-        lines = keyed.iter().map(|k| lines[k.2 as usize]).collect();
-        let bank: Vec<BankFacts> = keyed.iter().map(|k| bank[k.2 as usize].clone()).collect();
+        // By day first (a counting sort), then by time inside a day.
+        const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+        bucket_sort_by(
+            &mut keyed,
+            |k| k.0.div_euclid(NANOS_PER_DAY),
+            |a, b| {
+                (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+                    let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
+                    (&x.id, x.amount).cmp(&(&y.id, y.amount))
+                })
+            },
+        );
+        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
         drop(keyed);
+        permute_in_place(&mut lines, &order);
+        permute_in_place(&mut bank, &order);
+        permute_in_place(&mut bank_quotes, &order);
+        drop(order);
 
         let mut book_tokens = Vec::with_capacity(entries.len() * 3);
+        let mut book_token_fields = Vec::with_capacity(entries.len() * 3);
         let mut keyed: Vec<(i32, i64, u64, u32)> = Vec::with_capacity(entries.len());
         let mut book: Vec<BookFacts> = Vec::with_capacity(entries.len());
+        let mut book_quotes: Vec<BookQuote> = Vec::with_capacity(entries.len());
+        let mut scratch: Vec<(u64, u8)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
+            ahead.entries(&entries, i);
             let day = e.txn_date.num_days_from_ce();
             let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
             keyed.push((day, created, fx_hash_bytes(e.id.as_bytes()), i as u32));
             let start = book_tokens.len() as u32;
-            push_tokens(&e.doc_number, &mut book_tokens);
-            push_tokens(&e.payment_ref_num, &mut book_tokens);
-            push_tokens(&e.private_note, &mut book_tokens);
-            push_tokens(&e.memo, &mut book_tokens);
-            // A token repeated across fields of one posting is one hit, not several.
-            let toks = &mut book_tokens[start as usize..];
-            toks.sort_unstable();
-            let unique = dedup_in_place(toks);
-            book_tokens.truncate(start as usize + unique);
+            push_posting_tokens(
+                [&e.doc_number, &e.payment_ref_num, &e.private_note, &e.memo],
+                &mut scratch,
+                &mut book_tokens,
+                &mut book_token_fields,
+            );
+            let (name, raw_name) = names.key(&e.counterparty);
             book.push(BookFacts {
-                day,
                 units: to_units(e.amount).unwrap_or(i64::MIN),
-                name: names.key(&e.counterparty),
-                tokens: start..book_tokens.len() as u32,
+                name,
+                day,
+                tokens: start,
+                tokens_end: book_tokens.len() as u32,
                 is_fee: e.is_bank_charge,
             });
+            book_quotes.push(BookQuote::new(e, raw_name));
         }
-        keyed.sort_unstable_by(|a, b| {
-            (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
-                let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
-                (&x.id, x.amount).cmp(&(&y.id, y.amount))
-            })
-        });
-        entries = keyed.iter().map(|k| entries[k.3 as usize]).collect();
-        let book: Vec<BookFacts> = keyed.iter().map(|k| book[k.3 as usize].clone()).collect();
+        bucket_sort_by(
+            &mut keyed,
+            |k| i64::from(k.0),
+            |a, b| {
+                (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+                    let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
+                    (&x.id, x.amount).cmp(&(&y.id, y.amount))
+                })
+            },
+        );
+        let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
         drop(keyed);
-        drop(names);
+        permute_in_place(&mut entries, &order);
+        permute_in_place(&mut book, &order);
+        permute_in_place(&mut book_quotes, &order);
+        drop(order);
+        let raw_names = names.into_names();
 
-        // Sorted on packed keys: the sort never reaches back into the facts.
-        let mut keyed: Vec<(i64, u32)> = book
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (b.units, i as u32))
-            .collect();
-        keyed.sort_unstable();
-        let by_amount: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-        drop(keyed);
-        let amount_runs = runs(&by_amount, |&i| book[i as usize].units);
-
-        let mut by_token: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
-        for (i, b) in book.iter().enumerate() {
-            for &t in &book_tokens[b.tokens.start as usize..b.tokens.end as usize] {
-                by_token.push((t, i as u32));
+        // How many postings carry each token (tokens are distinct within a posting).
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
+        keyed.extend(book_tokens.iter().enumerate().map(|(j, &t)| (t, j as u32)));
+        let n = keyed.len();
+        bucket_sort_by(&mut keyed, |k| top_bits(k.0, n), |a, b| a.cmp(b));
+        let mut token_useful = vec![false; book_tokens.len()];
+        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() <= MAX_REFERENCE_FANOUT {
+                for &(_, j) in run {
+                    token_useful[j as usize] = true;
+                }
             }
         }
-        by_token.sort_unstable();
-        let token_runs = runs(&by_token, |&(t, _)| t);
-
-        let mut by_name: Vec<(u64, u32)> = book
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.name.is_empty() && !b.is_fee)
-            .map(|(i, b)| (b.name.full, i as u32))
-            .collect();
-        by_name.sort_unstable();
-        let name_runs = runs(&by_name, |&(n, _)| n);
+        drop(keyed);
 
         let n_bank = bank.len();
         let n_book = book.len();
         Self {
-            by_name,
-            name_runs,
+            token_useful,
             currency,
             options,
             lines,
             entries,
             bank,
             book,
-            bank_tokens,
+            bank_quotes,
+            book_quotes,
+            bank_words,
             book_tokens,
-            by_amount,
-            amount_runs,
-            by_token,
-            token_runs,
+            book_token_fields,
             weak_edges: Vec::new(),
+            // Every group holds a line or a posting of its own: this is enough, and never
+            // grows (and copies) the list.
+            groups: Vec::with_capacity(n_bank + n_book),
             bank_taken: vec![false; n_bank],
             book_taken: vec![false; n_book],
-            groups: Vec::new(),
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
-            currency_shared: Arc::from(currency),
+            raw_names,
             name_pairs: FxHashMap::default(),
+            text: RunText {
+                currency: currency.into(),
+                ids: StringTable::default(),
+                names: StringTable::default(),
+                tokens: StringTable::default(),
+            },
         }
     }
 
@@ -462,32 +609,63 @@ impl<'a> AccountRun<'a> {
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
+        let mut bank_quotes = std::mem::take(&mut self.bank_quotes);
+        let mut book_quotes = std::mem::take(&mut self.book_quotes);
         let lines = std::mem::take(&mut self.lines);
         let entries = std::mem::take(&mut self.entries);
+        let mut text = std::mem::replace(
+            &mut self.text,
+            RunText {
+                currency: "".into(),
+                ids: StringTable::default(),
+                names: StringTable::default(),
+                tokens: StringTable::default(),
+            },
+        );
         let currency = self.currency;
         // The indexes are not needed any more: free them before the output grows.
         drop(self);
-        // Every line and posting is in one group at most, so the keys are unique.
-        groups.sort_by_cached_key(|g| {
-            (
-                g.banks.iter().min().copied().unwrap_or(u32::MAX),
-                g.books.iter().min().copied().unwrap_or(u32::MAX),
-            )
-        });
-        matches.reserve(groups.len());
+        text.names.shrink_to_fit();
+        text.tokens.shrink_to_fit();
+        let text = SharedText::new(text);
+        // Groups in order of their first line, then groups of postings only in order of their
+        // first posting. Every line and posting is in one group at most, so each group has
+        // a slot of its own: a pass over the slots puts them in order, no sort needed.
+        let mut by_line = vec![u32::MAX; bank_quotes.len()];
+        let mut by_posting = vec![u32::MAX; book_quotes.len()];
+        for (gi, g) in groups.iter().enumerate() {
+            match g.banks.iter().min() {
+                Some(&b) => by_line[b as usize] = gi as u32,
+                None => {
+                    let first = g.books.iter().min().copied().unwrap_or(0);
+                    by_posting[first as usize] = gi as u32;
+                }
+            }
+        }
+        let order = (by_line.into_iter().chain(by_posting)).filter(|&gi| gi != u32::MAX);
         // Ids inside a group keep the order they were decided in (principal before fee),
         // which is canonical because every stage walks the canonical order.
-        for g in groups {
-            let bank: Ids = g
-                .banks
-                .iter()
-                .map(|&i| lines[i as usize].id.as_str())
+        // Each id is named by one decision: it is moved there (its count is not touched).
+        for gi in order {
+            let g = &mut groups[gi as usize];
+            let bank: Ids = (g.banks.iter())
+                .map(|&b| bank_quotes[b as usize].id.take().expect("named once"))
                 .collect();
-            let books: Ids = g
-                .books
-                .iter()
-                .map(|&i| entries[i as usize].id.as_str())
+            let books: Ids = (g.books.iter())
+                .map(|&k| book_quotes[k as usize].id.take().expect("named once"))
                 .collect();
+            let reason = match &mut g.why {
+                Why::Text(reason) => Reason::boxed(std::mem::take(reason)),
+                &mut Why::Pair(note) => {
+                    let (b, k) = (g.banks[0] as usize, g.books[0] as usize);
+                    let amounts =
+                        pair_amounts((&bank_quotes[b], lines[b]), (&book_quotes[k], entries[k]));
+                    match PairEvidence::new(amounts, note) {
+                        Some(evidence) => Reason::pair(&text, evidence),
+                        None => Reason::new(note.shown(amounts, &text).to_string()),
+                    }
+                }
+            };
             match g.outcome {
                 Outcome::Matched {
                     kind,
@@ -499,7 +677,7 @@ impl<'a> AccountRun<'a> {
                     kind,
                     status,
                     confidence,
-                    reason: g.reason,
+                    reason,
                 }),
                 Outcome::Break { kind, difference } => exceptions.push(Exception {
                     kind,
@@ -507,7 +685,7 @@ impl<'a> AccountRun<'a> {
                     books,
                     currency: currency.to_owned(),
                     difference,
-                    reason: g.reason,
+                    reason,
                 }),
             }
         }
@@ -516,40 +694,58 @@ impl<'a> AccountRun<'a> {
     // ---- stage 1: candidates and one-to-one assignment -------------------------------------
 
     fn candidate_edges(&mut self) -> Vec<Edge> {
-        let mut edges = Vec::with_capacity(self.bank.len() * 2);
+        let mut edges = working_vec(self.bank.len() * 2);
         let mut local: Vec<Edge> = Vec::with_capacity(32);
+        let mut merged: Vec<Edge> = Vec::with_capacity(32);
+        let mut slot = vec![u64::MAX; self.book.len()];
         let lead = self.options.max_lead_days;
         let lag = self.options.max_lag_days;
+        let reference_window = self.options.reference_window_days;
+        // Bank lines come in day order, so the windows only slide forwards.
+        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        let mut names = SlidingIndex::new(self.name_nodes());
+        let mut tokens = SlidingIndex::new(self.token_nodes());
         for b in 0..self.bank.len() {
             local.clear();
             let facts = &self.bank[b];
-            let (lo, hi) = (facts.day - lead, facts.day + lag);
-            self.push_amount_candidates(b, facts.units, Relation::Exact, lo, hi, &mut local);
+            amounts.slide(facts.day - lead, facts.day + lag);
+            names.slide(facts.day - lead, facts.day + lag);
+            tokens.slide(facts.day - reference_window, facts.day + reference_window);
+            self.push_amount_candidates(b, facts.units, Relation::Exact, &amounts, &mut local);
             if facts.fee_units > 0 {
                 // Bank amount = principal − fee for both directions (debits grow, credits shrink).
                 let principal = facts.units.saturating_add(facts.fee_units);
-                self.push_amount_candidates(b, principal, Relation::Principal, lo, hi, &mut local);
+                let relation = Relation::Principal;
+                self.push_amount_candidates(b, principal, relation, &amounts, &mut local);
             }
-            self.push_reference_candidates(b, &mut local);
-            self.push_mistyped_candidates(b, lo, hi, &mut local);
+            self.push_reference_candidates(b, &tokens, &mut local);
+            self.push_mistyped_candidates(b, &names, &mut local);
             if local.is_empty() {
                 continue;
             }
-            local.sort_unstable_by_key(|e| (e.book, e.relation as u8));
-            // Merge the same pair found through several indexes (the lowest relation first).
-            local.dedup_by(|e, kept| {
-                let same = e.book == kept.book;
-                if same {
+            // Merge the same pair found through several indexes: the lowest relation, a
+            // reference if any found it. `slot[k]` says where posting `k` is in `merged`,
+            // when it was put there for this line.
+            merged.clear();
+            for e in local.drain(..) {
+                let at = &mut slot[e.book as usize];
+                if *at >> 32 == b as u64 {
+                    let kept = &mut merged[(*at & 0xFFFF_FFFF) as usize];
+                    if (e.relation as u8) < (kept.relation as u8) {
+                        kept.relation = e.relation;
+                    }
                     kept.reference |= e.reference;
+                } else {
+                    *at = (b as u64) << 32 | merged.len() as u64;
+                    merged.push(e);
                 }
-                same
-            });
-            for e in &mut local {
+            }
+            for e in &mut merged {
                 e.score = score(e);
             }
-            local.sort_unstable_by_key(|e| (-e.score, e.book));
-            local.truncate(MAX_EDGES_PER_LINE);
-            for e in local.drain(..) {
+            // The best few, by score then posting (each posting once, so the order is total).
+            keep_best(&mut merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+            for e in merged.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
                 // have been found: a duplicate posting must not be spent on a stranger's line.
                 if e.name == NameAgreement::Different
@@ -565,45 +761,58 @@ impl<'a> AccountRun<'a> {
         edges
     }
 
+    /// Every posting, keyed by amount (units), for a [`SlidingIndex`].
+    fn amount_nodes(&self) -> Vec<Node> {
+        let mut nodes = Vec::with_capacity(self.book.len());
+        nodes.extend((self.book.iter().enumerate()).map(|(k, f)| node(f.units as u64, f.day, k)));
+        nodes
+    }
+
+    /// Postings with a counterparty, fee postings left out, keyed by name.
+    fn name_nodes(&self) -> Vec<Node> {
+        let mut nodes = Vec::with_capacity(self.book.len());
+        nodes.extend(
+            (self.book.iter().enumerate())
+                .filter(|(_, f)| !f.name.is_empty() && !f.is_fee)
+                .map(|(k, f)| node(f.name.full, f.day, k)),
+        );
+        nodes
+    }
+
+    /// The tokens of postings that identify something (on few postings), keyed by token.
+    fn token_nodes(&self) -> Vec<Node> {
+        let mut nodes = Vec::with_capacity(self.book_tokens.len());
+        for (k, f) in self.book.iter().enumerate() {
+            for j in f.tokens as usize..f.tokens_end as usize {
+                if self.token_useful[j] {
+                    nodes.push(node(self.book_tokens[j], f.day, k));
+                }
+            }
+        }
+        nodes
+    }
+
+    /// Postings of `units` in the window, at most 64.
     fn push_amount_candidates(
         &self,
         b: usize,
         units: i64,
         relation: Relation,
-        lo: i32,
-        hi: i32,
+        amounts: &SlidingIndex,
         out: &mut Vec<Edge>,
     ) {
-        let Some(&(start, end)) = self.amount_runs.get(&units) else {
-            return;
-        };
-        let run = &self.by_amount[start as usize..end as usize];
-        // Within one amount, books are in day order (indices are day-ordered).
-        let first = run.partition_point(|&k| self.book[k as usize].day < lo);
-        for &k in run[first..].iter().take(64) {
-            let day = self.book[k as usize].day;
-            if day > hi {
-                break;
-            }
-            out.push(self.edge(b, k as usize, relation, false));
+        for k in amounts.get(units as u64).take(64) {
+            out.push(self.edge(b, k.book as usize, relation, false));
         }
     }
 
-    fn push_reference_candidates(&self, b: usize, out: &mut Vec<Edge>) {
+    /// Postings sharing a token with the line, in the reference window (`tokens` holds only
+    /// tokens on at most `MAX_REFERENCE_FANOUT` postings).
+    fn push_reference_candidates(&self, b: usize, tokens: &SlidingIndex, out: &mut Vec<Edge>) {
         let facts = &self.bank[b];
-        let window = self.options.reference_window_days;
-        for &t in &self.bank_tokens[facts.tokens.start as usize..facts.tokens.end as usize] {
-            let Some(&(start, end)) = self.token_runs.get(&t) else {
-                continue;
-            };
-            if (end - start) as usize > MAX_REFERENCE_FANOUT {
-                continue;
-            }
-            for &(_, k) in &self.by_token[start as usize..end as usize] {
+        for t in self.words_of(b).iter().flat_map(|w| w.hashes()) {
+            for &Node { book: k, .. } in tokens.get(t) {
                 let book = &self.book[k as usize];
-                if (book.day - facts.day).abs() > window {
-                    continue;
-                }
                 let relation = if book.units == facts.units {
                     Relation::Exact
                 } else if facts.fee_units > 0 && book.units == facts.units + facts.fee_units {
@@ -619,21 +828,13 @@ impl<'a> AccountRun<'a> {
     }
 
     /// Same payee nearby, amount that looks mistyped: an amount-mismatch candidate.
-    fn push_mistyped_candidates(&self, b: usize, lo: i32, hi: i32, out: &mut Vec<Edge>) {
+    fn push_mistyped_candidates(&self, b: usize, names: &SlidingIndex, out: &mut Vec<Edge>) {
         let f = &self.bank[b];
         if f.name.is_empty() {
             return;
         }
-        let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
-            return;
-        };
-        let run = &self.by_name[s as usize..t as usize];
-        let first = run.partition_point(|&(_, k)| self.book[k as usize].day < lo);
-        for &(_, k) in run[first..].iter().take(64) {
+        for &Node { book: k, .. } in names.get(f.name.full).take(64) {
             let kf = &self.book[k as usize];
-            if kf.day > hi {
-                break;
-            }
             if kf.units != f.units && looks_mistyped(f.units / self.minor, kf.units / self.minor) {
                 out.push(self.edge(b, k as usize, Relation::Mismatch, false));
             }
@@ -663,23 +864,21 @@ impl<'a> AccountRun<'a> {
             best_bank[e.bank as usize] = best_bank[e.bank as usize].max(e.score);
             best_book[e.book as usize] = best_book[e.book as usize].max(e.score);
         }
-        let kept: Vec<Edge> = edges
-            .iter()
-            .filter(|e| {
-                e.score + PRUNE_MARGIN >= best_bank[e.bank as usize]
-                    || e.score + PRUNE_MARGIN >= best_book[e.book as usize]
-            })
-            .copied()
-            .collect();
+        let mut kept: Vec<Edge> = working_vec(edges.len());
+        kept.extend(edges.iter().filter(|e| {
+            e.score + PRUNE_MARGIN >= best_bank[e.bank as usize]
+                || e.score + PRUNE_MARGIN >= best_book[e.book as usize]
+        }));
+        drop((best_bank, best_book));
         let chosen = assign_edges(&kept, n_bank, n_book);
 
-        // Who got whom, for the ambiguity check.
-        let mut bank_choice: Vec<Option<i64>> = vec![None; n_bank];
-        let mut book_choice: Vec<Option<i64>> = vec![None; n_book];
+        // Who got whom (the score; `i64::MIN`: nobody), for the ambiguity check.
+        let mut bank_choice = vec![i64::MIN; n_bank];
+        let mut book_choice = vec![i64::MIN; n_book];
         for &i in &chosen {
             let e = &kept[i];
-            bank_choice[e.bank as usize] = Some(e.score);
-            book_choice[e.book as usize] = Some(e.score);
+            bank_choice[e.bank as usize] = e.score;
+            book_choice[e.book as usize] = e.score;
         }
         // Edges per endpoint, over all candidates (before pruning): any of them may be plausible.
         // Edges come out of `candidate_edges` in bank order; books are grouped by a counting sort.
@@ -720,7 +919,7 @@ impl<'a> AccountRun<'a> {
                 if r.book == e.book {
                     continue;
                 }
-                let served = book_choice[r.book as usize].unwrap_or(i64::MIN);
+                let served = book_choice[r.book as usize];
                 if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
                     rivals += 1;
                     rival_best = rival_best.max(r.score);
@@ -731,7 +930,7 @@ impl<'a> AccountRun<'a> {
                 if r.bank == e.bank {
                     continue;
                 }
-                let served = bank_choice[r.bank as usize].unwrap_or(i64::MIN);
+                let served = bank_choice[r.bank as usize];
                 if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
                     rivals += 1;
                     rival_best = rival_best.max(r.score);
@@ -774,7 +973,7 @@ impl<'a> AccountRun<'a> {
         } else {
             Tail::AmountOnly
         };
-        let reason = Reason::pair(self.pair_reason(&e, tail));
+        let why = Why::Pair(self.pair_note(&e, tail));
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
             books: Members::from(&[e.book][..]),
@@ -787,66 +986,102 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence,
             },
-            reason,
+            why,
         });
     }
 
-    fn pair_reason(&mut self, e: &Edge, tail: Tail) -> PairReason {
-        let line = self.lines[e.bank as usize];
-        let entry = self.entries[e.book as usize];
-        let names = (e.name != NameAgreement::Unknown).then(|| {
-            self.name_pairs
-                .entry((line.counterparty.as_str(), entry.counterparty.as_str()))
-                .or_insert_with(|| {
-                    Arc::new((
-                        line.counterparty.as_str().into(),
-                        entry.counterparty.as_str().into(),
-                    ))
-                })
-                .clone()
-        });
-        PairReason {
+    /// What to note about a pair, from the facts and quotes alone (the inputs are read again
+    /// only to spell a shared reference token).
+    fn pair_note(&mut self, e: &Edge, tail: Tail) -> PairNote {
+        let (b, k) = (e.bank as usize, e.book as usize);
+        let names = (e.name != NameAgreement::Unknown)
+            .then(|| self.name_pair(self.bank_quotes[b].raw_name, self.book_quotes[k].raw_name));
+        let reference = if e.reference {
+            self.reference_hit(b, k)
+        } else {
+            None
+        };
+        PairNote {
+            reference,
+            names,
+            gap: e.gap,
             relation: match e.relation {
                 Relation::Exact => PairRelation::Exact,
                 Relation::Principal => PairRelation::Principal,
                 Relation::Mismatch => PairRelation::Mismatch,
             },
-            bank_amount: line.amount,
-            book_amount: entry.amount,
-            fee: line.fee,
-            currency: Arc::clone(&self.currency_shared),
-            reference: if e.reference {
-                reference_hit(line, entry)
-            } else {
-                None
-            },
             agreement: e.name,
-            names,
-            gap: e.gap,
             tail,
         }
+    }
+
+    /// Line `b`'s amount and fee.
+    fn line_amounts(&self, b: u32) -> (Decimal, Decimal) {
+        self.bank_quotes[b as usize].amounts(self.lines[b as usize])
+    }
+
+    /// Posting `k`'s amount.
+    fn posting_amount(&self, k: u32) -> Decimal {
+        self.book_quotes[k as usize].amount(self.entries[k as usize])
+    }
+
+    /// The (bank, book) counterparty names as written, stored once per run when both names
+    /// have shared numbers.
+    fn name_pair(&mut self, bank: NameNumber, book: NameNumber) -> TextIndex {
+        let (raw, names) = (&self.raw_names, &mut self.text.names);
+        let mut store = || {
+            names.push(raw.get(bank));
+            TextIndex::new(names.push(raw.get(book)) / 2)
+        };
+        if bank.is_shared() && book.is_shared() {
+            *self.name_pairs.entry((bank, book)).or_insert_with(store)
+        } else {
+            store()
+        }
+    }
+
+    /// The token line `b` and posting `k` share, as [`reference_hit`] finds it; spelled into
+    /// the run's token table.
+    fn reference_hit(&mut self, b: usize, k: usize) -> Option<crate::reason::ReferenceHit> {
+        let f = &self.bank[b];
+        let kf = &self.book[k];
+        let words = &self.bank_words;
+        let hit = reference_hit(
+            [
+                &words[f.words as usize..f.ref_end as usize],
+                &words[f.ref_end as usize..f.words_end as usize],
+            ],
+            &self.book_tokens[kf.tokens as usize..kf.tokens_end as usize],
+            &self.book_token_fields[kf.tokens as usize..kf.tokens_end as usize],
+        )?;
+        let line = self.lines[b];
+        let field = [line.payment_reference.as_str(), &line.id][usize::from(hit.bank_field)];
+        let token = self
+            .text
+            .tokens
+            .push_with(|out| spell_word(field, hit.word, hit.digits_only, out));
+        Some(crate::reason::ReferenceHit {
+            token: TextIndex::new(token),
+            bank_field: hit.bank_field,
+            book_field: hit.book_field,
+        })
     }
 
     // ---- stage 2: fees ---------------------------------------------------------------------
 
     fn pair_fees(&mut self, principal_pairs: Vec<Edge>) {
         let mut fee_edges: Vec<(Edge, u32)> = Vec::new(); // (principal pair, fee book)
+        // Principal pairs come in bank order, i.e. in day order.
+        let mut amounts = SlidingIndex::new(self.amount_nodes());
         for p in &principal_pairs {
             let facts = &self.bank[p.bank as usize];
             let principal_day = self.book[p.book as usize].day;
             let fee_units = -facts.fee_units;
-            let Some(&(start, end)) = self.amount_runs.get(&fee_units) else {
-                continue;
-            };
-            let run = &self.by_amount[start as usize..end as usize];
             let lo = facts.day - self.options.max_lead_days;
             let hi = facts.day + self.options.max_lag_days;
-            let first = run.partition_point(|&k| self.book[k as usize].day < lo);
-            for &k in run[first..].iter().take(64) {
+            amounts.slide(lo, hi);
+            for &Node { book: k, .. } in amounts.get(fee_units as u64).take(64) {
                 let kf = &self.book[k as usize];
-                if kf.day > hi {
-                    break;
-                }
                 if !kf.is_fee || self.book_taken[k as usize] {
                     continue;
                 }
@@ -869,29 +1104,34 @@ impl<'a> AccountRun<'a> {
         }
         let plain: Vec<Edge> = fee_edges.iter().map(|(e, _)| *e).collect();
         let chosen = assign_edges(&plain, self.bank.len(), self.book.len());
-        let mut fee_of_bank: FxHashMap<u32, (Edge, usize)> = FxHashMap::default();
-        let mut fee_degree: FxHashMap<u32, usize> = FxHashMap::default();
-        let mut bank_degree: FxHashMap<u32, usize> = FxHashMap::default();
+        // Candidate fee postings per posting and per line, and the fee chosen for each line.
+        let mut fee_degree = vec![0u32; self.book.len()];
+        let mut bank_degree = vec![0u32; self.bank.len()];
         for e in &plain {
-            *fee_degree.entry(e.book).or_default() += 1;
-            *bank_degree.entry(e.bank).or_default() += 1;
+            fee_degree[e.book as usize] += 1;
+            bank_degree[e.bank as usize] += 1;
         }
+        let mut fee_of_bank = vec![u32::MAX; self.bank.len()];
         for &i in &chosen {
-            fee_of_bank.insert(plain[i].bank, (plain[i], i));
+            fee_of_bank[plain[i].bank as usize] = i as u32;
         }
         for p in principal_pairs {
-            let line = self.lines[p.bank as usize];
-            match fee_of_bank.get(&p.bank) {
-                Some(&(fee, _)) => {
+            let chosen_fee = fee_of_bank[p.bank as usize];
+            match (chosen_fee != u32::MAX).then(|| plain[chosen_fee as usize]) {
+                Some(fee) => {
                     self.book_taken[fee.book as usize] = true;
-                    let unique_fee = fee_degree.get(&fee.book) == Some(&1)
-                        && bank_degree.get(&fee.bank) == Some(&1);
+                    let unique_fee =
+                        fee_degree[fee.book as usize] == 1 && bank_degree[fee.bank as usize] == 1;
                     let principal_sure =
                         p.reference || (p.name == NameAgreement::Same && p.gap.abs() <= 14);
                     let auto = principal_sure && (fee.reference || unique_fee);
-                    let fee_entry = self.entries[fee.book as usize];
                     let tail = Tail::FeeBooked {
-                        fee_id: fee_entry.id.as_str().into(),
+                        fee_id: (self.text.ids).push(
+                            self.book_quotes[fee.book as usize]
+                                .id
+                                .as_deref()
+                                .unwrap_or(""),
+                        ),
                         same_reference: fee.reference,
                         verify: if auto {
                             FeeVerify::No
@@ -901,7 +1141,7 @@ impl<'a> AccountRun<'a> {
                             FeeVerify::WhichFee
                         },
                     };
-                    let reason = Reason::pair(self.pair_reason(&p, tail));
+                    let why = Why::Pair(self.pair_note(&p, tail));
                     self.groups.push(Group {
                         banks: Members::from(&[p.bank][..]),
                         books: Members::from(&[p.book, fee.book][..]),
@@ -918,19 +1158,19 @@ impl<'a> AccountRun<'a> {
                                 suggested_confidence(p.score)
                             },
                         },
-                        reason,
+                        why,
                     });
                 }
                 None => {
-                    let reason = Reason::pair(self.pair_reason(&p, Tail::FeeNotBooked));
+                    let why = Why::Pair(self.pair_note(&p, Tail::FeeNotBooked));
                     self.groups.push(Group {
                         banks: Members::from(&[p.bank][..]),
                         books: Members::from(&[p.book][..]),
                         outcome: Outcome::Break {
                             kind: ExceptionKind::UnbookedFee,
-                            difference: line.fee.abs(),
+                            difference: self.line_amounts(p.bank).1.abs(),
                         },
-                        reason,
+                        why,
                     });
                 }
             }
@@ -938,54 +1178,59 @@ impl<'a> AccountRun<'a> {
     }
 
     fn shares_token(&self, b: usize, k: usize) -> bool {
-        let bt =
-            &self.bank_tokens[self.bank[b].tokens.start as usize..self.bank[b].tokens.end as usize];
-        let kt =
-            &self.book_tokens[self.book[k].tokens.start as usize..self.book[k].tokens.end as usize];
-        bt.iter().any(|t| kt.binary_search(t).is_ok())
+        let kt = self.tokens_of(k);
+        self.words_of(b)
+            .iter()
+            .flat_map(|w| w.hashes())
+            .any(|t| kt.binary_search(&t).is_ok())
+    }
+
+    /// Line `b`'s reference words, payment reference first.
+    fn words_of(&self, b: usize) -> &[Word] {
+        &self.bank_words[self.bank[b].words as usize..self.bank[b].words_end as usize]
+    }
+
+    /// Posting `k`'s distinct token hashes, sorted.
+    fn tokens_of(&self, k: usize) -> &[u64] {
+        &self.book_tokens[self.book[k].tokens as usize..self.book[k].tokens_end as usize]
     }
 
     // ---- stage 3: duplicates -----------------------------------------------------------------
 
     fn find_duplicates(&mut self) {
         // Which group holds each matched posting (one-to-one and fee-split groups only).
-        let mut group_of_book: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut group_of_book = vec![u32::MAX; self.book.len()];
         for (gi, g) in self.groups.iter().enumerate() {
             if let Outcome::Matched {
                 kind: MatchKind::OneToOne | MatchKind::FeeSplit,
                 ..
             } = g.outcome
             {
-                group_of_book.insert(g.books[0], gi);
+                group_of_book[g.books[0] as usize] = gi as u32;
             } else if let Outcome::Break {
                 kind: ExceptionKind::UnbookedFee,
                 ..
             } = g.outcome
             {
-                group_of_book.insert(g.books[0], gi);
+                group_of_book[g.books[0] as usize] = gi as u32;
             }
         }
         let mut extra: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        let window = self.options.duplicate_window_days;
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
                 continue;
             }
             let kf = &self.book[k];
-            let Some(&(start, end)) = self.amount_runs.get(&kf.units) else {
-                continue;
-            };
-            let run = &self.by_amount[start as usize..end as usize];
-            let lo = kf.day - self.options.duplicate_window_days;
-            let first = run.partition_point(|&j| self.book[j as usize].day < lo);
+            amounts.slide(kf.day - window, kf.day + window);
             let mut twin: Option<(i32, usize)> = None;
-            for &j in &run[first..] {
+            for &Node { book: j, .. } in amounts.get(kf.units as u64) {
                 let jf = &self.book[j as usize];
-                if jf.day > kf.day + self.options.duplicate_window_days {
-                    break;
-                }
-                let Some(&gi) = group_of_book.get(&j) else {
+                let gi = group_of_book[j as usize] as usize;
+                if gi == u32::MAX as usize {
                     continue;
-                };
+                }
                 let same_payee = match kf.name.agreement(jf.name) {
                     NameAgreement::Same => true,
                     NameAgreement::Unknown => kf.name.is_empty() && jf.name.is_empty(),
@@ -1015,18 +1260,37 @@ impl<'a> AccountRun<'a> {
             let booked: Decimal = books.iter().map(|&k| self.entries[k as usize].amount).sum();
             let names: Vec<&str> = std::iter::once(original)
                 .chain(dups.iter().copied())
-                .map(|k| self.entries[k as usize].id.as_str())
+                .map(|k| self.entries[k as usize].id.as_ref())
                 .collect();
-            let mut reason = format!(
-                "bank line {} ({} {}) is booked {} times: {}; same amount and payee within {} days",
-                line.id,
-                line.amount,
-                self.currency,
-                names.len(),
-                names.join(", "),
-                self.options.duplicate_window_days
-            );
-            let _ = write!(reason, "; earlier decision: {}", self.groups[gi].reason);
+            let mut reason = Sentence::new();
+            reason
+                .s("bank line ")
+                .s(&line.id)
+                .s(" (")
+                .amount(line.amount)
+                .s(" ")
+                .s(self.currency)
+                .s(") is booked ")
+                .int(names.len() as i64)
+                .s(" times: ")
+                .list(names)
+                .s("; same amount and payee within ")
+                .int(i64::from(self.options.duplicate_window_days))
+                .s(" days; earlier decision: ");
+            let _ = match &self.groups[gi].why {
+                Why::Text(earlier) => write!(reason.text(), "{earlier}"),
+                Why::Pair(note) => {
+                    let amounts = pair_amounts(
+                        (&self.bank_quotes[bank as usize], line),
+                        (
+                            &self.book_quotes[original as usize],
+                            self.entries[original as usize],
+                        ),
+                    );
+                    let earlier = note.shown(amounts, &self.text);
+                    write!(reason.text(), "{earlier}")
+                }
+            };
             self.groups[gi] = Group {
                 banks: Members::from(&[bank][..]),
                 books: Members::from(&books[..]),
@@ -1034,7 +1298,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::DuplicatePosting,
                     difference: line.amount - booked,
                 },
-                reason: reason.into(),
+                why: reason.done().into(),
             };
         }
     }
@@ -1064,8 +1328,7 @@ impl<'a> AccountRun<'a> {
     fn nearby(
         &self,
         books_side: bool,
-        pool: &[u32],
-        named: &NamePool,
+        pool: &mut Pool,
         day: i32,
         (lo, hi): (i32, i32),
         units: i64,
@@ -1073,13 +1336,6 @@ impl<'a> AccountRun<'a> {
         limit: usize,
         after_weight: i32,
     ) -> Vec<u32> {
-        let day_of = |i: u32| {
-            if books_side {
-                self.book[i as usize].day
-            } else {
-                self.bank[i as usize].day
-            }
-        };
         let fits = |i: u32| {
             let (u, taken) = if books_side {
                 let f = &self.book[i as usize];
@@ -1089,33 +1345,33 @@ impl<'a> AccountRun<'a> {
             };
             !taken && (u < 0) == (units < 0) && u.abs() < units.abs()
         };
-        let mut picked: Vec<(i32, u32)> = Vec::new();
+        let mut picked = std::mem::take(&mut pool.picked);
+        picked.clear();
         if let Some(want) = name {
-            let Some(&(s, t)) = named.runs.get(&want.full) else {
+            let Some(run) = pool.named.id(&want.full) else {
                 return Vec::new();
             };
-            let run = &named.sorted[s as usize..t as usize];
-            let first = run.partition_point(|&(_, i)| day_of(i) < lo);
-            for &(_, i) in &run[first..] {
-                if day_of(i) > hi {
+            for &Dated { day: d, index: i } in
+                pool.named.dated_from(&mut pool.named_cursors, run, lo)
+            {
+                if d > hi {
                     break;
                 }
                 if fits(i) {
-                    picked.push(((day_of(i) - day).abs(), i));
+                    picked.push(((d - day).abs(), i));
                 }
             }
             picked.sort_unstable();
             picked.truncate(limit);
         } else {
             // Walk outwards from `day`, so the cost is bounded by `limit`, not by the window.
-            let mid = pool.partition_point(|&i| day_of(i) < day);
+            let all = &pool.all;
+            let mid = pool.all_cursor.seek(all, day);
             let (mut left, mut right) = (mid, mid);
             while picked.len() < limit {
-                let left_day = (left > 0)
-                    .then(|| day_of(pool[left - 1]))
-                    .filter(|&d| d >= lo);
-                let right_day = (right < pool.len())
-                    .then(|| day_of(pool[right]))
+                let left_day = (left > 0).then(|| all[left - 1].day).filter(|&d| d >= lo);
+                let right_day = (right < all.len())
+                    .then(|| all[right].day)
                     .filter(|&d| d <= hi);
                 let take_left = match (left_day, right_day) {
                     (None, None) => break,
@@ -1123,49 +1379,72 @@ impl<'a> AccountRun<'a> {
                     (None, Some(_)) => false,
                     (Some(l), Some(r)) => day - l < after_weight * (r - day),
                 };
-                let i = if take_left {
+                let entry = if take_left {
                     left -= 1;
-                    pool[left]
+                    all[left]
                 } else {
                     right += 1;
-                    pool[right - 1]
+                    all[right - 1]
                 };
-                if fits(i) {
-                    let d = day_of(i) - day;
-                    picked.push((if d > 0 { after_weight * d } else { -d }, i));
+                if fits(entry.index) {
+                    let d = entry.day - day;
+                    picked.push((if d > 0 { after_weight * d } else { -d }, entry.index));
                 }
             }
             picked.sort_unstable();
         }
-        picked.into_iter().map(|(_, i)| i).collect()
+        let nearest = picked.iter().map(|&(_, i)| i).collect();
+        pool.picked = picked;
+        nearest
     }
 
-    fn name_pool(&self, books_side: bool, pool: &[u32]) -> NamePool {
-        let mut sorted: Vec<(u64, u32)> = pool
-            .iter()
-            .map(|&i| {
-                let name = if books_side {
-                    self.book[i as usize].name
-                } else {
-                    self.bank[i as usize].name
-                };
-                (name.full, i)
+    /// The leftovers among `indices` (in day order) of one side, as a [`Pool`].
+    fn pool(&self, books_side: bool, indices: impl Iterator<Item = u32>) -> Pool {
+        let fact = |i: u32| {
+            if books_side {
+                (self.book[i as usize].day, self.book[i as usize].name)
+            } else {
+                (self.bank[i as usize].day, self.bank[i as usize].name)
+            }
+        };
+        let all: Vec<Dated> = indices
+            .map(|i| Dated {
+                day: fact(i).0,
+                index: i,
             })
+            .collect();
+        let mut sorted: Vec<(u64, Dated)> = all
+            .iter()
+            .map(|&d| (fact(d.index).1.full, d))
             .filter(|&(n, _)| n != 0)
             .collect();
-        sorted.sort_unstable();
-        let runs = runs(&sorted, |&(n, _)| n);
-        NamePool { sorted, runs }
+        let n = sorted.len();
+        bucket_sort_by(
+            &mut sorted,
+            |&(name, _)| top_bits(name, n),
+            |a, b| (a.0, a.1.index).cmp(&(b.0, b.1.index)),
+        );
+        let named = Runs::from_sorted(sorted.into_iter());
+        let named_cursors = named.cursors();
+        Pool {
+            all,
+            named,
+            all_cursor: DayCursor::default(),
+            named_cursors,
+            picked: Vec::new(),
+        }
     }
 
     fn one_bank_many_books(&mut self) {
-        let pool: Vec<u32> = (0..self.book.len() as u32)
-            .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee)
-            .collect();
-        if pool.is_empty() {
+        let mut pool = self.pool(
+            true,
+            (0..self.book.len() as u32)
+                .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee),
+        );
+        if pool.all.is_empty() {
             return;
         }
-        let named = self.name_pool(true, &pool);
+        let mut fees = SlidingIndex::new(self.amount_nodes());
         for b in 0..self.bank.len() {
             if self.bank_taken[b] {
                 continue;
@@ -1175,23 +1454,20 @@ impl<'a> AccountRun<'a> {
                 f.day - self.options.max_lead_days,
                 f.day + self.options.max_lag_days,
             );
-            let mut targets = vec![(f.units, false)];
-            if f.fee_units > 0 {
-                targets.push((f.units + f.fee_units, true));
-            }
+            let targets = [(f.units, false), (f.units + f.fee_units, true)];
+            let targets = &targets[..if f.fee_units > 0 { 2 } else { 1 }];
             // Only the same payee: one Wise payment settling several bills is always one vendor,
             // and a name-free search here mostly finds coincidences.
             if f.name.is_empty() {
                 continue;
             }
-            'targets: for (target, net_of_fee) in targets {
+            'targets: for &(target, net_of_fee) in targets {
                 {
                     let same_name = true;
                     let name = same_name.then_some(f.name);
                     let cands = self.nearby(
                         true,
-                        &pool,
-                        &named,
+                        &mut pool,
                         f.day,
                         (lo, hi),
                         target,
@@ -1213,89 +1489,80 @@ impl<'a> AccountRun<'a> {
                     };
                     let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
                     let unique = found.len() == 1;
-                    self.push_one_to_many(b, books, unique, same_name, net_of_fee);
+                    let group = (books, unique, same_name, net_of_fee);
+                    self.push_one_to_many(b, group, &mut fees);
                     break 'targets;
                 }
             }
         }
     }
 
+    /// `fees` indexes postings by amount in a window that slides with `b` (a fee posting for
+    /// a group found net of the fee is looked up in it).
     fn push_one_to_many(
         &mut self,
         b: usize,
-        mut books: Vec<u32>,
-        unique: bool,
-        same_name: bool,
-        net_of_fee: bool,
+        (mut books, unique, same_name, net_of_fee): (Vec<u32>, bool, bool, bool),
+        fees: &mut SlidingIndex,
     ) {
         let line = self.lines[b];
         self.bank_taken[b] = true;
         for &k in &books {
             self.book_taken[k as usize] = true;
         }
-        let ids: Vec<&str> = books
-            .iter()
-            .map(|&k| self.entries[k as usize].id.as_str())
-            .collect();
-        let mut reason = format!(
-            "{} postings ({}) add up to the bank {} {} {}",
-            books.len(),
-            ids.join(", "),
-            if net_of_fee {
-                "amount without the fee"
-            } else {
-                "amount"
-            },
-            if net_of_fee {
-                line.amount + line.fee.abs()
-            } else {
-                line.amount
-            },
-            self.currency
-        );
+        let mut reason = Sentence::new();
+        reason
+            .int(books.len() as i64)
+            .s(" postings (")
+            .list(books.iter().map(|&k| self.entries[k as usize].id.as_ref()))
+            .s(") add up to the bank ");
+        if net_of_fee {
+            reason
+                .s("amount without the fee ")
+                .amount(line.amount + line.fee.abs());
+        } else {
+            reason.s("amount ").amount(line.amount);
+        }
+        reason.s(" ").s(self.currency);
         if same_name {
-            let _ = write!(reason, "; all to/from \"{}\"", line.counterparty);
+            reason.s("; all to/from \"").s(&line.counterparty).s("\"");
         }
         let spread = books
             .iter()
             .map(|&k| self.book[k as usize].day - self.bank[b].day)
             .fold((i32::MAX, i32::MIN), |(a, z), g| (a.min(g), z.max(g)));
-        let _ = write!(
-            reason,
-            "; dated {}..{} days from the bank line",
-            spread.0, spread.1
-        );
+        reason
+            .s("; dated ")
+            .int(i64::from(spread.0))
+            .s("..")
+            .int(i64::from(spread.1))
+            .s(" days from the bank line");
         if net_of_fee {
             // The principal is covered by the group; the fee needs its own posting.
             let fee_units = -self.bank[b].fee_units;
-            let fee_book = self.amount_runs.get(&fee_units).and_then(|&(s, e)| {
-                self.by_amount[s as usize..e as usize]
-                    .iter()
-                    .copied()
-                    .filter(|&k| {
-                        let kf = &self.book[k as usize];
-                        kf.is_fee
-                            && !self.book_taken[k as usize]
-                            && (kf.day - self.bank[b].day).abs() <= self.options.max_lead_days
-                    })
-                    .min_by_key(|&k| (self.book[k as usize].day - self.bank[b].day).abs())
-            });
+            let day = self.bank[b].day;
+            let lead = self.options.max_lead_days;
+            fees.slide(day - lead, day + lead);
+            let fee_book = fees
+                .get(fee_units as u64)
+                .filter(|k| self.book[k.book as usize].is_fee && !self.book_taken[k.book as usize])
+                .min_by_key(|k| (k.day - day).abs())
+                .map(|k| k.book);
             match fee_book {
                 Some(k) => {
                     self.book_taken[k as usize] = true;
                     books.push(k);
-                    let _ = write!(
-                        reason,
-                        "; fee {} booked as bank charge {}",
-                        line.fee, self.entries[k as usize].id
-                    );
+                    reason
+                        .s("; fee ")
+                        .amount(line.fee)
+                        .s(" booked as bank charge ")
+                        .s(&self.entries[k as usize].id);
                 }
                 None => {
-                    let _ = write!(
-                        reason,
-                        "; no bank-charge posting of {}: fee not booked",
-                        line.fee
-                    );
+                    reason
+                        .s("; no bank-charge posting of ")
+                        .amount(line.fee)
+                        .s(": fee not booked");
                     self.groups.push(Group {
                         banks: Members::from(&[b as u32][..]),
                         books: Members::from(&books[..]),
@@ -1303,7 +1570,7 @@ impl<'a> AccountRun<'a> {
                             kind: ExceptionKind::UnbookedFee,
                             difference: line.fee.abs(),
                         },
-                        reason: reason.into(),
+                        why: reason.done().into(),
                     });
                     return;
                 }
@@ -1311,7 +1578,7 @@ impl<'a> AccountRun<'a> {
         }
         let auto = unique && same_name;
         if !auto {
-            reason.push_str(if unique {
+            reason.s(if unique {
                 "; counterparties differ or are unknown: verify"
             } else {
                 "; several combinations fit: verify"
@@ -1329,18 +1596,18 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason: reason.into(),
+            why: reason.done().into(),
         });
     }
 
     fn many_banks_one_book(&mut self, same_name: bool) {
-        let pool: Vec<u32> = (0..self.bank.len() as u32)
-            .filter(|&b| !self.bank_taken[b as usize])
-            .collect();
-        if pool.len() < 2 {
+        let mut pool = self.pool(
+            false,
+            (0..self.bank.len() as u32).filter(|&b| !self.bank_taken[b as usize]),
+        );
+        if pool.all.len() < 2 {
             return;
         }
-        let named = self.name_pool(false, &pool);
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
                 continue;
@@ -1372,8 +1639,7 @@ impl<'a> AccountRun<'a> {
                 let name = same_name.then_some(f.name);
                 let cands = self.nearby(
                     false,
-                    &pool,
-                    &named,
+                    &mut pool,
                     f.day,
                     (lo, hi),
                     f.units,
@@ -1423,27 +1689,26 @@ impl<'a> AccountRun<'a> {
         for &b in &banks {
             self.bank_taken[b as usize] = true;
         }
-        let ids: Vec<&str> = banks
-            .iter()
-            .map(|&b| self.lines[b as usize].id.as_str())
-            .collect();
-        let mut reason = format!(
-            "{} bank lines ({}) add up to {} {} {}",
-            banks.len(),
-            ids.join(", "),
-            entry.id,
-            entry.amount,
-            self.currency
-        );
+        let mut reason = Sentence::new();
+        reason
+            .int(banks.len() as i64)
+            .s(" bank lines (")
+            .list(banks.iter().map(|&b| self.lines[b as usize].id.as_ref()))
+            .s(") add up to ")
+            .s(&entry.id)
+            .s(" ")
+            .amount(entry.amount)
+            .s(" ")
+            .s(self.currency);
         if entry.kind == BookEntryKind::Deposit {
-            reason.push_str(" (a batch deposit)");
+            reason.s(" (a batch deposit)");
         }
         if same_name {
-            let _ = write!(reason, "; all from/to \"{}\"", entry.counterparty);
+            reason.s("; all from/to \"").s(&entry.counterparty).s("\"");
         }
         let auto = unique && same_name;
         if !auto {
-            reason.push_str(if unique {
+            reason.s(if unique {
                 "; only the sum ties them: verify"
             } else {
                 "; several combinations fit: verify"
@@ -1461,7 +1726,7 @@ impl<'a> AccountRun<'a> {
                 },
                 confidence: if auto { 0.95 } else { 0.6 },
             },
-            reason: reason.into(),
+            why: reason.done().into(),
         });
     }
 
@@ -1471,21 +1736,19 @@ impl<'a> AccountRun<'a> {
     /// only now, when no grouping explained them.
     fn leading_digit_mismatches(&mut self) {
         let mut edges = Vec::new();
+        let mut names = SlidingIndex::new(self.name_nodes());
         for b in 0..self.bank.len() {
             let f = &self.bank[b];
             if self.bank_taken[b] || f.name.is_empty() {
                 continue;
             }
-            let Some(&(s, t)) = self.name_runs.get(&f.name.full) else {
-                continue;
-            };
-            let (lo, hi) = (
+            names.slide(
                 f.day - self.options.max_lead_days,
                 f.day + self.options.max_lag_days,
             );
-            for &(_, k) in &self.by_name[s as usize..t as usize] {
+            for &Node { book: k, .. } in names.get(f.name.full) {
                 let kf = &self.book[k as usize];
-                if self.book_taken[k as usize] || kf.day < lo || kf.day > hi {
+                if self.book_taken[k as usize] {
                     continue;
                 }
                 if looks_mistyped_leading(f.units / self.minor, kf.units / self.minor) {
@@ -1505,10 +1768,8 @@ impl<'a> AccountRun<'a> {
     }
 
     fn push_mismatch(&mut self, e: Edge) {
-        let line = self.lines[e.bank as usize];
-        let entry = self.entries[e.book as usize];
-        let difference = line.amount - entry.amount;
-        let reason = Reason::pair(self.pair_reason(&e, Tail::Mismatch { typo: !e.reference }));
+        let difference = self.line_amounts(e.bank).0 - self.posting_amount(e.book);
+        let why = Why::Pair(self.pair_note(&e, Tail::Mismatch { typo: !e.reference }));
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
             books: Members::from(&[e.book][..]),
@@ -1516,7 +1777,7 @@ impl<'a> AccountRun<'a> {
                 kind: ExceptionKind::AmountMismatch,
                 difference,
             },
-            reason,
+            why,
         });
     }
 
@@ -1528,19 +1789,24 @@ impl<'a> AccountRun<'a> {
                 continue;
             }
             let line = self.lines[b];
-            let reason = format!(
-                "no posting of {} {} on the mapped account within {} days before or {} days after {} (by amount, reference{})",
-                line.amount,
-                self.currency,
-                self.options.max_lead_days,
-                self.options.max_lag_days,
-                line.booked_at.date_naive(),
-                if line.counterparty.is_empty() {
-                    String::new()
-                } else {
-                    format!(" or payee \"{}\"", line.counterparty)
-                }
-            );
+            let mut reason = Sentence::new();
+            reason
+                .s("no posting of ")
+                .amount(line.amount)
+                .s(" ")
+                .s(self.currency)
+                .s(" on the mapped account within ")
+                .int(i64::from(self.options.max_lead_days))
+                .s(" days before or ")
+                .int(i64::from(self.options.max_lag_days))
+                .s(" days after ")
+                .date(line.booked_at.date_naive())
+                .s(" (by amount, reference");
+            if !line.counterparty.is_empty() {
+                reason.s(" or payee \"").s(&line.counterparty).s("\"");
+            }
+            reason.s(")");
+            let reason = reason.done();
             self.groups.push(Group {
                 banks: Members::from(&[b as u32][..]),
                 books: Members::from(&[][..]),
@@ -1548,7 +1814,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBooks,
                     difference: line.amount,
                 },
-                reason: reason.into(),
+                why: reason.into(),
             });
         }
         let period = self
@@ -1570,7 +1836,7 @@ impl<'a> AccountRun<'a> {
                 entry.txn_date >= from && entry.txn_date <= to
             });
             if !inside {
-                summary.books_outside_period.push(entry.id.clone());
+                summary.books_outside_period.push(entry.id.to_string());
                 continue;
             }
             let what = if entry.is_bank_charge {
@@ -1578,10 +1844,18 @@ impl<'a> AccountRun<'a> {
             } else {
                 "posting"
             };
-            let reason = format!(
-                "{what} {} of {} {} dated {} has no bank line (by amount, reference or payee) although the statement covers that date",
-                entry.id, entry.amount, self.currency, entry.txn_date
-            );
+            let reason = Sentence::new()
+                .s(what)
+                .s(" ")
+                .s(&entry.id)
+                .s(" of ")
+                .amount(entry.amount)
+                .s(" ")
+                .s(self.currency)
+                .s(" dated ")
+                .date(entry.txn_date)
+                .s(" has no bank line (by amount, reference or payee) although the statement covers that date")
+                .done();
             self.groups.push(Group {
                 banks: Members::from(&[][..]),
                 books: Members::from(&[k as u32][..]),
@@ -1589,7 +1863,7 @@ impl<'a> AccountRun<'a> {
                     kind: ExceptionKind::MissingInBank,
                     difference: -entry.amount,
                 },
-                reason: reason.into(),
+                why: reason.into(),
             });
         }
     }
@@ -1620,6 +1894,36 @@ fn score(e: &Edge) -> i64 {
         g => (12 + 2 * i64::from(g)).max(0),
     };
     s.max(1)
+}
+
+/// Keeps the `n` items with the smallest keys, in key order (keys are distinct): the first `n`
+/// sorted, then each later item that beats the last kept is inserted in place. Lines with
+/// many candidates (a common amount) keep only a few.
+fn keep_best<T: Copy, K: Ord>(items: &mut Vec<T>, n: usize, key: impl Fn(&T) -> K) {
+    if items.len() <= n {
+        items.sort_unstable_by_key(&key);
+        return;
+    }
+    items[..n].sort_unstable_by_key(&key);
+    for i in n..items.len() {
+        let item = items[i];
+        let k = key(&item);
+        if k < key(&items[n - 1]) {
+            let at = items[..n].partition_point(|x| key(x) < k);
+            items.copy_within(at..n - 1, at + 1);
+            items[at] = item;
+        }
+    }
+    items.truncate(n);
+}
+
+/// A pair's amounts as its reason quotes them: bank amount, book amount, fee.
+fn pair_amounts(
+    (bank, line): (&BankQuote, &BankLine),
+    (book, entry): (&BookQuote, &BookEntry),
+) -> [Decimal; 3] {
+    let (amount, fee) = bank.amounts(line);
+    [amount, book.amount(entry), fee]
 }
 
 fn suggested_confidence(score: i64) -> f64 {
@@ -1654,9 +1958,10 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         .map(|i| (u64::from(find(&mut parent, edges[i].bank)) << 32) | i as u64)
         .collect();
     drop(parent);
-    order.sort_unstable();
+    bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
     let mut chosen = Vec::new();
     let mut group: Vec<usize> = Vec::new();
+    let mut scratch = GroupScratch::default();
     let mut start = 0;
     while start < order.len() {
         let root = order[start] >> 32;
@@ -1666,20 +1971,44 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         } else {
             group.clear();
             group.extend(order[start..end].iter().map(|o| (o & 0xFFFF_FFFF) as usize));
-            solve_group(edges, &group, &mut chosen);
+            solve_group(edges, &group, &mut chosen, &mut scratch);
         }
         start = end;
     }
-    chosen.sort_unstable();
-    chosen
+    // In edge order: marked, then read back (no sort of the chosen list).
+    let mut marked = vec![false; edges.len()];
+    for &i in &chosen {
+        marked[i] = true;
+    }
+    (0..edges.len()).filter(|&i| marked[i]).collect()
+}
+
+/// Buffers reused from one group to the next.
+#[derive(Default)]
+struct GroupScratch {
+    banks: Vec<u32>,
+    books: Vec<u32>,
+    candidates: Vec<Candidate>,
 }
 
 /// One connected group: exactly (Hungarian) when small, best pair first when large.
-fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
-    let mut banks: Vec<u32> = group.iter().map(|&g| edges[g].bank).collect();
+fn solve_group(
+    edges: &[Edge],
+    group: &[usize],
+    chosen: &mut Vec<usize>,
+    scratch: &mut GroupScratch,
+) {
+    let GroupScratch {
+        banks,
+        books,
+        candidates,
+    } = scratch;
+    banks.clear();
+    banks.extend(group.iter().map(|&g| edges[g].bank));
     banks.sort_unstable();
     banks.dedup();
-    let mut books: Vec<u32> = group.iter().map(|&g| edges[g].book).collect();
+    books.clear();
+    books.extend(group.iter().map(|&g| edges[g].book));
     books.sort_unstable();
     books.dedup();
     if banks.len() > MAX_EXACT_GROUP || books.len() > MAX_EXACT_GROUP {
@@ -1701,19 +2030,17 @@ fn solve_group(edges: &[Edge], group: &[usize], chosen: &mut Vec<usize>) {
         }
         return;
     }
-    let candidates: Vec<Candidate> = group
-        .iter()
-        .filter_map(|&g| {
-            let e = &edges[g];
-            Some(Candidate {
-                row: banks.binary_search(&e.bank).ok()?,
-                col: books.binary_search(&e.book).ok()?,
-                score: e.score,
-            })
+    candidates.clear();
+    candidates.extend(group.iter().filter_map(|&g| {
+        let e = &edges[g];
+        Some(Candidate {
+            row: banks.binary_search(&e.bank).ok()?,
+            col: books.binary_search(&e.book).ok()?,
+            score: e.score,
         })
-        .collect();
-    let result = assign(banks.len(), books.len(), &candidates);
-    for (&g, c) in group.iter().zip(&candidates) {
+    }));
+    let result = assign(banks.len(), books.len(), candidates);
+    for (&g, c) in group.iter().zip(candidates.iter()) {
         if result[c.row] == Some(c.col) {
             chosen.push(g);
         }
@@ -1743,50 +2070,6 @@ impl<'k> SlotCache<'k> {
     }
 }
 
-/// [`NameKey::of`] memoized by the raw text; bounded, so unique names cost no more than before.
-#[derive(Default)]
-struct NameCache<'a> {
-    map: FxHashMap<&'a str, NameKey>,
-}
-
-impl<'a> NameCache<'a> {
-    const MAX_ENTRIES: usize = 1 << 16;
-
-    fn key(&mut self, name: &'a str) -> NameKey {
-        if name.is_empty() {
-            return NameKey::default();
-        }
-        if let Some(&k) = self.map.get(name) {
-            return k;
-        }
-        let k = NameKey::of(name);
-        if self.map.len() < Self::MAX_ENTRIES {
-            self.map.insert(name, k);
-        }
-        k
-    }
-}
-
-/// For a slice sorted by `key`, where each key's run starts and ends.
-fn runs<T, K: std::hash::Hash + Eq + Copy>(
-    sorted: &[T],
-    key: impl Fn(&T) -> K,
-) -> FxHashMap<K, (u32, u32)> {
-    let mut map = FxHashMap::default();
-    map.reserve(sorted.len() / 2);
-    let mut start = 0usize;
-    while start < sorted.len() {
-        let k = key(&sorted[start]);
-        let mut end = start + 1;
-        while end < sorted.len() && key(&sorted[end]) == k {
-            end += 1;
-        }
-        map.insert(k, (start as u32, end as u32));
-        start = end;
-    }
-    map
-}
-
 /// For keys in `0..n`, where each key's run starts in a list sorted (or counting-sorted) by
 /// key: `start[k]..start[k + 1]`.
 fn offsets(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
@@ -1800,16 +2083,37 @@ fn offsets(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
     start
 }
 
-fn dedup_in_place(sorted: &mut [u64]) -> usize {
-    if sorted.is_empty() {
-        return 0;
+fn node(key: u64, day: i32, book: usize) -> Node {
+    Node {
+        key,
+        day,
+        book: book as u32,
     }
-    let mut w = 1;
-    for r in 1..sorted.len() {
-        if sorted[r] != sorted[w - 1] {
-            sorted[w] = sorted[r];
-            w += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_best_keeps_what_a_full_sort_would() {
+        let mut seed = 5u64;
+        for len in [0usize, 1, 7, 8, 9, 30, 200] {
+            for _ in 0..20 {
+                let mut items: Vec<(i64, u32)> = (0..len as u32)
+                    .map(|i| {
+                        seed = seed
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        (((seed >> 33) % 50) as i64, i)
+                    })
+                    .collect();
+                let mut want = items.clone();
+                want.sort_unstable();
+                want.truncate(8);
+                keep_best(&mut items, 8, |&x| x);
+                assert_eq!(items, want);
+            }
         }
     }
-    w
 }

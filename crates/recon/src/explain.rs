@@ -5,15 +5,79 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::counterparty::NameAgreement;
+#[cfg(test)]
 use crate::input::{BankLine, BookEntry};
-use crate::reason::ReferenceHit;
+use crate::reason::BOOK_FIELDS;
+use crate::reference::Word;
+#[cfg(test)]
 use crate::reference::{for_each_token, write_token};
 
-/// The token a bank line and a posting share ("INV1042"), and where each has it, if any.
-/// Works on token hashes; only the winning token is spelled out. Every field is scanned once,
-/// into buffers on the stack (this runs for most decided pairs).
-pub fn reference_hit(bank: &BankLine, book: &BookEntry) -> Option<ReferenceHit> {
-    let bank_fields = [bank.payment_reference.as_str(), bank.id.as_str()];
+/// Where a bank line and a posting share a reference token: the bank field (index into
+/// [`crate::reason::BANK_FIELDS`]) and which of its token words, whether only the word's
+/// digits are shared, and the posting field (index into [`BOOK_FIELDS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub bank_field: u8,
+    pub word: usize,
+    pub digits_only: bool,
+    pub book_field: u8,
+}
+
+/// The token a bank line and a posting share, if any, from their prepared tokens: the bank
+/// line's token words per field (payment reference, id), the posting's distinct token hashes
+/// (sorted) with the fields each occurs in (bit `f` for `BOOK_FIELDS[f]`). The first hit in
+/// this order wins: bank field, posting field, bank word; a word's whole token before its
+/// digits. Only hashes are compared; the caller spells the winning word.
+pub fn reference_hit(
+    bank_words: [&[Word]; 2],
+    book_tokens: &[u64],
+    book_fields: &[u8],
+) -> Option<Hit> {
+    if book_tokens.is_empty() {
+        return None;
+    }
+    let present = book_fields.iter().fold(0u8, |all, &f| all | f);
+    for (bank_field, words) in bank_words.into_iter().enumerate() {
+        if words.is_empty() {
+            continue;
+        }
+        for book_field in 0..BOOK_FIELDS.len() {
+            let bit = 1u8 << book_field;
+            if present & bit == 0 {
+                continue;
+            }
+            let has = |h: u64| {
+                book_tokens
+                    .binary_search(&h)
+                    .is_ok_and(|i| book_fields[i] & bit != 0)
+            };
+            let hit = words.iter().enumerate().find_map(|(word, w)| {
+                if has(w.token) {
+                    Some((word, false))
+                } else if w.digits != 0 && has(w.digits) {
+                    Some((word, true))
+                } else {
+                    None
+                }
+            });
+            if let Some((word, digits_only)) = hit {
+                return Some(Hit {
+                    bank_field: bank_field as u8,
+                    word,
+                    digits_only,
+                    book_field: book_field as u8,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// The same answer read from the texts themselves (how the engine found it before tokens
+/// were prepared); the tests check both agree.
+#[cfg(test)]
+fn reference_hit_in_text(bank: &BankLine, book: &BookEntry) -> Option<(String, u8, u8)> {
+    let bank_fields = [bank.payment_reference.as_str(), &bank.id];
     let book_fields = [
         book.doc_number.as_str(),
         book.payment_ref_num.as_str(),
@@ -60,11 +124,7 @@ pub fn reference_hit(bank: &BankLine, book: &BookEntry) -> Option<ReferenceHit> 
             if let Some((word, digits_only)) = hit {
                 let mut token = String::with_capacity(word.len());
                 write_token(word, digits_only, &mut token);
-                return Some(ReferenceHit {
-                    token: token.into_boxed_str(),
-                    bank_field: bank_field as u8,
-                    book_field: book_field as u8,
-                });
+                return Some((token, bank_field as u8, book_field as u8));
             }
         }
     }
@@ -72,12 +132,14 @@ pub fn reference_hit(bank: &BankLine, book: &BookEntry) -> Option<ReferenceHit> 
 }
 
 /// A few items inline, spilling to the heap past that (long memos).
+#[cfg(test)]
 struct SmallBuf<T: Copy + Default> {
     inline: [T; 8],
     len: usize,
     spill: Vec<T>,
 }
 
+#[cfg(test)]
 impl<T: Copy + Default> Default for SmallBuf<T> {
     fn default() -> Self {
         Self {
@@ -88,6 +150,7 @@ impl<T: Copy + Default> Default for SmallBuf<T> {
     }
 }
 
+#[cfg(test)]
 impl<T: Copy + Default> SmallBuf<T> {
     fn push(&mut self, item: T) {
         if self.len < self.inline.len() {
@@ -182,6 +245,88 @@ pub fn write_gap<W: fmt::Write>(out: &mut W, gap_days: i32) -> fmt::Result {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn prepared_tokens_find_what_the_texts_show() {
+        use crate::reference::{push_posting_tokens, push_words, spell_word};
+        let texts = [
+            "",
+            "INV-1042",
+            "inv 1042",
+            "Paid INV-1042 and 7777-A",
+            "TRANSFER-900000002",
+            "ref 900000002",
+            "X-1042 INV1042",
+            "A1234567890123456789012345678901234567890123456789012345678901234 x",
+            "12/2024/77 INV-1042",
+        ];
+        let mut checked = 0;
+        for (i, &reference) in texts.iter().enumerate() {
+            for &id in &["TRANSFER-900000002", "CARD-1042"] {
+                let bank = BankLine {
+                    id: id.into(),
+                    booked_at: chrono::DateTime::UNIX_EPOCH,
+                    amount: Decimal::ONE,
+                    fee: Decimal::ZERO,
+                    currency: "EUR".into(),
+                    counterparty: String::new(),
+                    payment_reference: reference.into(),
+                    description: String::new(),
+                    details_type: String::new(),
+                };
+                let mut words = Vec::new();
+                push_words(&bank.payment_reference, &mut words);
+                let split = words.len();
+                push_words(&bank.id, &mut words);
+                for shift in 0..texts.len() {
+                    let field = |f: usize| texts[(i + shift + 3 * f) % texts.len()].to_owned();
+                    let book = BookEntry {
+                        id: "Purchase:1".into(),
+                        kind: crate::BookEntryKind::Purchase,
+                        txn_date: chrono::NaiveDate::MIN,
+                        amount: Decimal::ONE,
+                        currency: "EUR".into(),
+                        bank_account_id: "1".into(),
+                        doc_number: field(0),
+                        payment_ref_num: field(1),
+                        private_note: field(2),
+                        memo: field(3),
+                        counterparty: String::new(),
+                        created_at: None,
+                        is_bank_charge: false,
+                    };
+                    let (mut tokens, mut fields, mut scratch) =
+                        (Vec::new(), Vec::new(), Vec::new());
+                    push_posting_tokens(
+                        [
+                            &book.doc_number,
+                            &book.payment_ref_num,
+                            &book.private_note,
+                            &book.memo,
+                        ],
+                        &mut scratch,
+                        &mut tokens,
+                        &mut fields,
+                    );
+                    let hit = reference_hit([&words[..split], &words[split..]], &tokens, &fields)
+                        .map(|h| {
+                            let text = [bank.payment_reference.as_str(), &bank.id]
+                                [usize::from(h.bank_field)];
+                            let mut token = String::new();
+                            spell_word(text, h.word, h.digits_only, &mut token);
+                            (token, h.bank_field, h.book_field)
+                        });
+                    assert_eq!(
+                        hit,
+                        reference_hit_in_text(&bank, &book),
+                        "{bank:?} {book:?}"
+                    );
+                    checked += usize::from(hit.is_some());
+                }
+            }
+        }
+        assert!(checked > 20, "{checked}");
+    }
 
     #[test]
     fn decimals_print_like_display() {

@@ -1,9 +1,11 @@
 //! [`Ids`]: the bank-line or posting ids of one decision, stored compactly. A run has about one
-//! decision per bank line, almost all naming one id a side: a `Vec<String>` spent two heap
-//! blocks on each (the list and the string); a single id here is one block.
+//! decision per bank line, almost all naming one id a side. Ids are `Arc<str>`, shared with
+//! the inputs ([`crate::BankLine::id`], [`crate::BookEntry::id`]): a decision copies no id
+//! (a `Vec<String>` spent two heap blocks and a copy of the text on each).
 
 use std::fmt;
 use std::ops::Index;
+use std::sync::Arc;
 
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
@@ -19,8 +21,8 @@ pub struct Ids(Repr);
 enum Repr {
     #[default]
     None,
-    One(Box<str>),
-    Many(Box<[Box<str>]>),
+    One(Arc<str>),
+    Many(Box<[Arc<str>]>),
 }
 
 impl Ids {
@@ -30,9 +32,9 @@ impl Ids {
         Self(Repr::None)
     }
 
-    /// One id.
+    /// One id (a `&str`, a `String` or an `Arc<str>` shared with the inputs).
     #[must_use]
-    pub fn one(id: impl Into<Box<str>>) -> Self {
+    pub fn one(id: impl Into<Arc<str>>) -> Self {
         Self(Repr::One(id.into()))
     }
 
@@ -63,7 +65,7 @@ impl Ids {
 
     /// The ids, in order.
     pub fn iter(&self) -> Iter<'_> {
-        let slice: &[Box<str>] = match &self.0 {
+        let slice: &[Arc<str>] = match &self.0 {
             Repr::None => &[],
             Repr::One(id) => std::slice::from_ref(id),
             Repr::Many(ids) => ids,
@@ -84,7 +86,7 @@ impl Ids {
     }
 }
 
-impl<S: Into<Box<str>>> FromIterator<S> for Ids {
+impl<S: Into<Arc<str>>> FromIterator<S> for Ids {
     fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
         let mut iter = iter.into_iter();
         let Some(first) = iter.next() else {
@@ -93,7 +95,7 @@ impl<S: Into<Box<str>>> FromIterator<S> for Ids {
         let Some(second) = iter.next() else {
             return Self::one(first);
         };
-        let mut all: Vec<Box<str>> = Vec::with_capacity(2 + iter.size_hint().0);
+        let mut all: Vec<Arc<str>> = Vec::with_capacity(2 + iter.size_hint().0);
         all.push(first.into());
         all.push(second.into());
         all.extend(iter.map(Into::into));
@@ -125,7 +127,7 @@ impl Index<usize> for Ids {
 
 /// The ids of an [`Ids`], in order.
 #[derive(Clone, Debug)]
-pub struct Iter<'a>(std::slice::Iter<'a, Box<str>>);
+pub struct Iter<'a>(std::slice::Iter<'a, Arc<str>>);
 
 impl<'a> Iterator for Iter<'a> {
     type Item = &'a str;
@@ -227,6 +229,19 @@ mod tests {
         assert!(two.contains("Purchase:2") && !two.contains("Purchase:3"));
         assert_eq!(two.get(2), None);
         assert_eq!(format!("{two:?}"), r#"["Purchase:1", "Purchase:2"]"#);
+    }
+
+    #[test]
+    fn ids_share_their_text() {
+        let id: Arc<str> = Arc::from("TRANSFER-1");
+        let one = Ids::one(Arc::clone(&id));
+        let two: Ids = [Arc::clone(&id), Arc::from("TRANSFER-2")]
+            .into_iter()
+            .collect();
+        assert_eq!(Arc::strong_count(&id), 3);
+        assert_eq!(one, ["TRANSFER-1"]);
+        assert_eq!(two, ["TRANSFER-1", "TRANSFER-2"]);
+        assert_eq!(one, Ids::one("TRANSFER-1"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! on a bank account), the currency → account mapping and the tolerances.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -13,7 +14,9 @@ use crate::error::InputError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BankLine {
     /// Wise `referenceNumber`; a repeat inside one statement carries `#2`, `#3` (by date).
-    pub id: String,
+    /// Shared, not copied, by the decisions that name the line (`"TRANSFER-1".into()` makes
+    /// one).
+    pub id: Arc<str>,
     /// When Wise booked it (`date`), in UTC.
     pub booked_at: DateTime<Utc>,
     /// Signed amount on the balance (negative = money out), fees already included.
@@ -66,8 +69,9 @@ impl BookEntryKind {
 /// One posting in the books that touches a mapped bank account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookEntry {
-    /// `<EntityName>:<Id>`, e.g. `BillPayment:236`.
-    pub id: String,
+    /// `<EntityName>:<Id>`, e.g. `BillPayment:236`. Shared, not copied, by the decisions
+    /// that name the posting.
+    pub id: Arc<str>,
     pub kind: BookEntryKind,
     /// QBO `TxnDate` (company-local date).
     pub txn_date: NaiveDate,
@@ -149,17 +153,17 @@ impl Mapping {
             if self.account_for(&line.currency).is_none() {
                 return Err(InputError::UnmappedCurrency {
                     currency: line.currency.clone(),
-                    line: line.id.clone(),
+                    line: line.id.to_string(),
                 });
             }
-            if !ids.insert(line.id.as_str()) {
-                return Err(InputError::DuplicateBankId(line.id.clone()));
+            if !ids.insert(&*line.id) {
+                return Err(InputError::DuplicateBankId(line.id.to_string()));
             }
         }
         ids.clear();
         for entry in books {
-            if !ids.insert(entry.id.as_str()) {
-                return Err(InputError::DuplicateBookId(entry.id.clone()));
+            if !ids.insert(&*entry.id) {
+                return Err(InputError::DuplicateBookId(entry.id.to_string()));
             }
         }
         Ok(())

@@ -56,6 +56,7 @@
 
 mod amount;
 mod assignment;
+mod bucket_sort;
 mod counterparty;
 mod engine;
 mod error;
@@ -63,10 +64,18 @@ mod explain;
 mod fasthash;
 mod ids;
 mod input;
+mod name_cache;
 mod output;
+mod permute;
+mod read_ahead;
 mod reason;
 mod reference;
+mod run_text;
+mod runs;
+mod sentence;
 mod subset;
+mod window;
+mod working;
 
 #[cfg(feature = "scenario")]
 pub mod scenario;

@@ -1,18 +1,21 @@
 //! Why a decision was taken, stored compactly and put into words only when it is displayed or
 //! serialized. A run has about one decision per bank line; writing each sentence up front cost
 //! a third of the engine's time and ~170 bytes per decision, most of it for one-to-one pairs
-//! whose sentence follows from a few numbers. Those are kept as [`PairReason`]; the rarer
-//! shapes (groups, duplicates, leftovers) keep their sentence as text.
+//! whose sentence follows from a few numbers. Those are kept as [`PairEvidence`], inline (no
+//! allocation per decision), with the names, tokens and ids it quotes in the run's shared
+//! [`RunText`]; the rarer shapes (groups, duplicates, leftovers) keep their sentence as text.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::num::NonZeroU32;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::amount::{pack, unpack};
 use crate::counterparty::NameAgreement;
 use crate::explain::{write_decimal, write_gap, write_name};
+use crate::run_text::{RunText, SharedText};
 
 /// The words explaining a match or an exception. Serializes as a JSON string; `Display` gives
 /// the same text (`reason.to_string()`); [`Reason::text`] borrows it when it is stored as text.
@@ -22,27 +25,46 @@ pub struct Reason(Repr);
 #[derive(Clone)]
 enum Repr {
     Text(Box<str>),
-    Pair(Box<PairReason>),
+    Pair(SharedText, PairEvidence),
 }
 
-/// A one-to-one (or principal + fee) decision's evidence, from which its sentence is written.
-#[derive(Clone, PartialEq)]
-pub(crate) struct PairReason {
-    pub relation: PairRelation,
-    pub bank_amount: Decimal,
-    pub book_amount: Decimal,
-    pub fee: Decimal,
-    pub currency: Arc<str>,
+/// A one-to-one (or principal + fee) decision's evidence, from which its sentence is written:
+/// the amounts of the line and the posting (bank amount, book amount, fee: packed, see
+/// [`pack`]), and what the engine noted about the pair.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PairEvidence {
+    mantissas: [i64; 3],
+    scales: [u8; 3],
+    pub note: PairNote,
+}
+
+/// What the engine noted about a pair besides the amounts. Names, tokens and ids are indices
+/// into the run's [`RunText`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PairNote {
     pub reference: Option<ReferenceHit>,
-    pub agreement: NameAgreement,
-    /// Bank-side and book-side counterparty names (shared by every decision naming them).
-    pub names: Option<NamePair>,
+    /// Bank-side and book-side counterparty names: a pair of [`RunText::names`], absent when
+    /// `agreement` is `Unknown`.
+    pub names: Option<TextIndex>,
     pub gap: i32,
+    pub relation: PairRelation,
+    pub agreement: NameAgreement,
     pub tail: Tail,
 }
 
-/// Bank-side and book-side counterparty names, shared by every decision naming them.
-pub(crate) type NamePair = Arc<(Box<str>, Box<str>)>;
+/// An index into one of [`RunText`]'s tables, stored plus one so `Option` costs nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TextIndex(NonZeroU32);
+
+impl TextIndex {
+    pub fn new(i: u32) -> Self {
+        Self(NonZeroU32::new(i.wrapping_add(1)).expect("text index below u32::MAX"))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0.get() - 1
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PairRelation {
@@ -51,10 +73,11 @@ pub(crate) enum PairRelation {
     Mismatch,
 }
 
-/// The shared reference token, as written (upper-cased), and the fields it was found in.
-#[derive(Clone, PartialEq)]
+/// The shared reference token (written upper-cased, in [`RunText::tokens`]) and the fields
+/// it was found in.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct ReferenceHit {
-    pub token: Box<str>,
+    pub token: TextIndex,
     /// Index into [`BANK_FIELDS`].
     pub bank_field: u8,
     /// Index into [`BOOK_FIELDS`].
@@ -67,7 +90,7 @@ pub(crate) const BANK_FIELDS: [&str; 2] = ["paymentReference", "referenceNumber"
 pub(crate) const BOOK_FIELDS: [&str; 4] = ["DocNumber", "PaymentRefNum", "PrivateNote", "memo"];
 
 /// How the sentence ends: the verdict on the pair.
-#[derive(Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Tail {
     /// Auto: other candidates existed but were weaker or better matched elsewhere.
     AutoOthers,
@@ -81,9 +104,9 @@ pub(crate) enum Tail {
     Mismatch {
         typo: bool,
     },
-    /// Principal and fee booked apart; the fee posting's id.
+    /// Principal and fee booked apart; the fee posting's id (in [`RunText::ids`]).
     FeeBooked {
-        fee_id: Box<str>,
+        fee_id: u32,
         same_reference: bool,
         verify: FeeVerify,
     },
@@ -105,8 +128,13 @@ impl Reason {
         Self(Repr::Text(text.into().into_boxed_str()))
     }
 
-    pub(crate) fn pair(pair: PairReason) -> Self {
-        Self(Repr::Pair(Box::new(pair)))
+    pub(crate) fn pair(text: &SharedText, evidence: PairEvidence) -> Self {
+        Self(Repr::Pair(SharedText::clone(text), evidence))
+    }
+
+    /// A reason given as text, already boxed.
+    pub(crate) fn boxed(text: Box<str>) -> Self {
+        Self(Repr::Text(text))
     }
 
     /// The sentence: borrowed when stored as text, written out otherwise.
@@ -114,7 +142,7 @@ impl Reason {
     pub fn text(&self) -> Cow<'_, str> {
         match &self.0 {
             Repr::Text(t) => Cow::Borrowed(t),
-            Repr::Pair(_) => Cow::Owned(self.to_string()),
+            Repr::Pair(..) => Cow::Owned(self.to_string()),
         }
     }
 }
@@ -123,7 +151,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Text(t) => f.write_str(t),
-            Repr::Pair(p) => p.write(f),
+            Repr::Pair(text, p) => p.write(text, f),
         }
     }
 }
@@ -138,7 +166,7 @@ impl PartialEq for Reason {
     fn eq(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
             (Repr::Text(a), Repr::Text(b)) => a == b,
-            (Repr::Pair(a), Repr::Pair(b)) if a == b => true,
+            (Repr::Pair(t, a), Repr::Pair(u, b)) if SharedText::ptr_eq(t, u) && a == b => true,
             _ => self.text() == other.text(),
         }
     }
@@ -172,7 +200,7 @@ impl From<Reason> for String {
     fn from(reason: Reason) -> Self {
         match reason.0 {
             Repr::Text(t) => t.into_string(),
-            Repr::Pair(_) => reason.to_string(),
+            Repr::Pair(..) => reason.to_string(),
         }
     }
 }
@@ -181,7 +209,7 @@ impl Serialize for Reason {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
             Repr::Text(t) => serializer.serialize_str(t),
-            Repr::Pair(_) => serializer.collect_str(self),
+            Repr::Pair(..) => serializer.collect_str(self),
         }
     }
 }
@@ -192,47 +220,97 @@ impl<'de> Deserialize<'de> for Reason {
     }
 }
 
-impl PairReason {
-    fn write<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-        match self.relation {
+impl PairEvidence {
+    /// The evidence of a pair whose amounts (bank amount, book amount, fee) fit 64-bit
+    /// mantissas, as money always does; `None` otherwise (write its sentence as text).
+    pub(crate) fn new(amounts: [Decimal; 3], note: PairNote) -> Option<Self> {
+        let [(m0, s0), (m1, s1), (m2, s2)] =
+            [pack(amounts[0])?, pack(amounts[1])?, pack(amounts[2])?];
+        Some(Self {
+            mantissas: [m0, m1, m2],
+            scales: [s0, s1, s2],
+            note,
+        })
+    }
+
+    fn amounts(&self) -> [Decimal; 3] {
+        [0, 1, 2].map(|i| unpack(self.mantissas[i], self.scales[i]))
+    }
+
+    fn write<W: fmt::Write>(&self, text: &RunText, out: &mut W) -> fmt::Result {
+        self.note.write(self.amounts(), text, out)
+    }
+}
+
+impl PairNote {
+    /// The sentence for this pair with these amounts (bank amount, book amount, fee), against
+    /// the run's text (also while the run is still deciding).
+    pub(crate) fn shown<'a>(
+        &'a self,
+        amounts: [Decimal; 3],
+        text: &'a RunText,
+    ) -> impl fmt::Display + 'a {
+        struct Shown<'a>(&'a PairNote, [Decimal; 3], &'a RunText);
+        impl fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(self.1, self.2, f)
+            }
+        }
+        Shown(self, amounts, text)
+    }
+
+    fn write<W: fmt::Write>(
+        &self,
+        [bank_amount, book_amount, fee]: [Decimal; 3],
+        text: &RunText,
+        out: &mut W,
+    ) -> fmt::Result {
+        let note = self;
+        match note.relation {
             PairRelation::Exact => {
                 out.write_str("amount ")?;
-                write_decimal(out, self.bank_amount)?;
+                write_decimal(out, bank_amount)?;
                 out.write_char(' ')?;
-                out.write_str(&self.currency)?;
+                out.write_str(&text.currency)?;
                 out.write_str(" equal")?;
             }
             PairRelation::Principal => {
                 out.write_str("posting ")?;
-                write_decimal(out, self.book_amount)?;
+                write_decimal(out, book_amount)?;
                 out.write_str(" covers the bank amount ")?;
-                write_decimal(out, self.bank_amount)?;
+                write_decimal(out, bank_amount)?;
                 out.write_str(" without the Wise fee ")?;
-                write_decimal(out, self.fee)?;
+                write_decimal(out, fee)?;
             }
             PairRelation::Mismatch => {
                 out.write_str("bank ")?;
-                write_decimal(out, self.bank_amount)?;
+                write_decimal(out, bank_amount)?;
                 out.write_str(" vs posting ")?;
-                write_decimal(out, self.book_amount)?;
+                write_decimal(out, book_amount)?;
                 out.write_char(' ')?;
-                out.write_str(&self.currency)?;
+                out.write_str(&text.currency)?;
             }
         }
-        if let Some(hit) = &self.reference {
+        if let Some(hit) = &note.reference {
             write!(
                 out,
                 "; reference {} (Wise {} ↔ QBO {})",
-                hit.token,
+                text.tokens.get(hit.token.get()),
                 BANK_FIELDS[usize::from(hit.bank_field)],
                 BOOK_FIELDS[usize::from(hit.book_field)]
             )?;
         }
-        if let Some(names) = &self.names {
-            write_name(out, self.agreement, &names.0, &names.1)?;
+        if let Some(pair) = note.names {
+            let (bank, book) = (2 * pair.get(), 2 * pair.get() + 1);
+            write_name(
+                out,
+                note.agreement,
+                text.names.get(bank),
+                text.names.get(book),
+            )?;
         }
-        write_gap(out, self.gap)?;
-        match &self.tail {
+        write_gap(out, note.gap)?;
+        match &note.tail {
             Tail::AutoOthers => {
                 out.write_str("; other candidates were weaker or better matched elsewhere")
             }
@@ -245,7 +323,7 @@ impl PairReason {
             Tail::NamesDisagree => out.write_str("; names disagree: verify"),
             Tail::AmountOnly => out.write_str("; amount and date only: verify"),
             Tail::Mismatch { typo } => {
-                let difference = self.bank_amount - self.book_amount;
+                let difference = bank_amount - book_amount;
                 write!(
                     out,
                     "; amounts differ by {difference}, more than fee and rounding"
@@ -260,7 +338,8 @@ impl PairReason {
                 same_reference,
                 verify,
             } => {
-                write!(out, "; fee {} booked as bank charge {fee_id}", self.fee)?;
+                let fee_id = text.ids.get(*fee_id);
+                write!(out, "; fee {} booked as bank charge {fee_id}", fee)?;
                 if *same_reference {
                     out.write_str(" (same reference)")?;
                 }
@@ -275,7 +354,7 @@ impl PairReason {
             Tail::FeeNotBooked => write!(
                 out,
                 "; no bank-charge posting of {} found: the Wise fee is not booked",
-                self.fee
+                fee
             ),
         }
     }
@@ -284,24 +363,46 @@ impl PairReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run_text::StringTable;
 
     fn pair() -> Reason {
-        Reason::pair(PairReason {
-            relation: PairRelation::Principal,
-            bank_amount: Decimal::new(-120431, 2),
-            book_amount: Decimal::new(-120000, 2),
-            fee: Decimal::new(431, 2),
-            currency: Arc::from("EUR"),
-            reference: Some(ReferenceHit {
-                token: "INV1042".into(),
-                bank_field: 0,
-                book_field: 0,
-            }),
-            agreement: NameAgreement::Same,
-            names: Some(Arc::new(("Acme GmbH".into(), "ACME GMBH".into()))),
-            gap: 1,
-            tail: Tail::FeeNotBooked,
-        })
+        let mut names = StringTable::default();
+        names.push("Other");
+        names.push("OTHER");
+        names.push("Acme GmbH");
+        names.push("ACME GMBH");
+        let mut tokens = StringTable::default();
+        tokens.push("INV1042");
+        let text = SharedText::new(RunText {
+            currency: "EUR".into(),
+            ids: StringTable::default(),
+            names,
+            tokens,
+        });
+        let amounts = [
+            Decimal::new(-120431, 2),
+            Decimal::new(-120000, 2),
+            Decimal::new(431, 2),
+        ];
+        Reason::pair(
+            &text,
+            PairEvidence::new(
+                amounts,
+                PairNote {
+                    relation: PairRelation::Principal,
+                    reference: Some(ReferenceHit {
+                        token: TextIndex::new(0),
+                        bank_field: 0,
+                        book_field: 0,
+                    }),
+                    agreement: NameAgreement::Same,
+                    names: Some(TextIndex::new(1)),
+                    gap: 1,
+                    tail: Tail::FeeNotBooked,
+                },
+            )
+            .unwrap(),
+        )
     }
 
     #[test]

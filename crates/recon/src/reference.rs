@@ -14,7 +14,76 @@ use crate::fasthash::{StreamHash, fx_hash_bytes};
 
 const MIN_TOKEN_LEN: u64 = 4;
 
+/// A word of a reference field that yields a token: the token's hash and, when its digits
+/// alone are a token too, theirs (0 otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word {
+    pub token: u64,
+    pub digits: u64,
+}
+
+impl Word {
+    /// The token, then the digits token if any.
+    pub fn hashes(self) -> impl Iterator<Item = u64> {
+        std::iter::once(self.token).chain((self.digits != 0).then_some(self.digits))
+    }
+}
+
+/// Appends the words of `text` that yield tokens to `out`, in order.
+pub fn push_words(text: &str, out: &mut Vec<Word>) {
+    for_each_token(text, |_, token, digits| {
+        out.push(Word {
+            token,
+            digits: digits.unwrap_or(0),
+        });
+    });
+}
+
+/// Appends the distinct token hashes of a posting's reference fields to `tokens` (sorted),
+/// and for each the fields it occurs in (bit `f` for `fields[f]`) to `fields_of`. A token
+/// repeated across fields is one hit, not several; which fields hold it is kept for reasons.
+pub fn push_posting_tokens(
+    fields: [&str; 4],
+    scratch: &mut Vec<(u64, u8)>,
+    tokens: &mut Vec<u64>,
+    fields_of: &mut Vec<u8>,
+) {
+    scratch.clear();
+    for (f, text) in fields.into_iter().enumerate() {
+        for_each_token(text, |_, token, digits| {
+            scratch.push((token, 1 << f));
+            if let Some(d) = digits {
+                scratch.push((d, 1 << f));
+            }
+        });
+    }
+    scratch.sort_unstable_by_key(|&(t, _)| t);
+    let start = tokens.len();
+    for &(t, field) in scratch.iter() {
+        if tokens.len() > start && tokens.last() == Some(&t) {
+            if let Some(last) = fields_of.last_mut() {
+                *last |= field;
+            }
+        } else {
+            tokens.push(t);
+            fields_of.push(field);
+        }
+    }
+}
+
+/// Writes the `n`th token word of `text` (counted as [`push_words`] does), or its digits.
+pub fn spell_word(text: &str, n: usize, digits_only: bool, out: &mut String) {
+    let mut i = 0;
+    for_each_token(text, |word, _, _| {
+        if i == n {
+            write_token(word, digits_only, out);
+        }
+        i += 1;
+    });
+}
+
 /// Appends the hashes of the reference tokens in `text` to `out`.
+#[cfg(test)]
 pub fn push_tokens(text: &str, out: &mut Vec<u64>) {
     for_each_token(text, |_, token, digits| {
         out.push(token);
@@ -38,8 +107,8 @@ const OTHER: u8 = 0;
 const SEPARATOR: u8 = 1;
 const DIGIT: u8 = 2;
 const LETTER: u8 = 3;
-const CLASS: [u8; 128] = {
-    let mut t = [OTHER; 128];
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -101,7 +170,8 @@ fn ascii_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64
             }
             if nl < BUFFERED_WORD {
                 norm[nl] = b.to_ascii_uppercase();
-                digits[dl] = b;
+                // `dl <= nl`: the mask never changes the index, it only spares a check.
+                digits[dl & (BUFFERED_WORD - 1)] = b;
             }
             nl += usize::from(c >= DIGIT);
             dl += usize::from(c == DIGIT);

