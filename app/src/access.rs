@@ -31,6 +31,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("audit_search", Access::Member(Role::Viewer)),
     ("audit_export", Access::Member(Role::Viewer)),
     ("connection_paths_list", Access::Member(Role::Viewer)),
+    ("connection_health", Access::Member(Role::Viewer)),
     ("connection_path_update", Access::Member(Role::Owner)),
     ("members_list", Access::Member(Role::Owner)),
     ("members_add", Access::Member(Role::Owner)),

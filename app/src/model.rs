@@ -51,6 +51,13 @@ pub struct Person {
     pub name: String,
 }
 
+/// Home's connection health rows and the reminder window they were judged against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionHealthView {
+    pub rows: Vec<control::connection_health::Health>,
+    pub reminder_days: i32,
+}
+
 /// A live connection to QBO or Wise, as the browser sees it (never its secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionView {
@@ -64,6 +71,8 @@ pub struct ConnectionView {
     pub auth_kind: String,
     pub expires_on: Option<chrono::NaiveDate>,
     pub days_left: Option<i64>,
+    /// The expiry against the organization's reminder window.
+    pub renewal: control::connection_path::Renewal,
     pub connected_at: String,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
@@ -164,6 +173,8 @@ pub struct SyncSettingsView {
     pub window_days: i32,
     pub stall_days: i32,
     pub spike_percent: i32,
+    /// Renewal reminders start this many days before an authorization ends.
+    pub reminder_days: i32,
 }
 
 /// The Reconciliation screen.

@@ -53,6 +53,64 @@ async fn owners_document_the_paths_and_everyone_sees_the_renewal() {
             "Home raises the renewal alert"
         );
 
+        // Home's connection health: both API connections (never connected) and both paths,
+        // each row judged against the reminder window.
+        let (status, health) = app.call(&viewer, "connection_health", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{health}");
+        let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+        assert_eq!(health["reminder_days"], 14);
+        let rows = health["rows"].as_array().unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "QuickBooks Online",
+                "Wise",
+                "Bank feed (managed in QuickBooks)",
+                "Wise bill-payment app (set up in Wise)"
+            ]
+        );
+        assert_eq!(rows[0]["state"], "not connected");
+        assert_eq!(rows[0]["level"], "bad");
+        assert_eq!(rows[2]["level"], "warn", "{}", rows[2]);
+        assert_eq!(rows[2]["renewal"]["DueSoon"]["days_left"], 10);
+        assert!(home.contains("data-testid=\"connection-health\""));
+        assert!(
+            home.contains("Test passed — owner ann"),
+            "the path's row on Home"
+        );
+
+        // A shorter reminder window (Settings, owners only) quiets the feed's reminder.
+        let settings = [
+            ("sync_mode", "batch"),
+            ("schedule_hours", "24"),
+            ("window_days", "183"),
+            ("stall_days", "3"),
+            ("spike_percent", "10"),
+            ("reminder_days", "7"),
+        ];
+        let (status, _) = app.call(&viewer, "sync_settings_update", &settings).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, body) = app.call(&owner, "sync_settings_update", &settings).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, health) = app.call(&viewer, "connection_health", &[]).await;
+        let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+        assert_eq!(health["reminder_days"], 7);
+        assert_eq!(health["rows"][2]["level"], "ok", "{}", health["rows"][2]);
+        let (_, view) = app.call(&viewer, "connection_paths_list", &[]).await;
+        let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+        assert_eq!(view["paths"][0]["renewal"]["Ok"]["days_left"], 10);
+        let home = app.page(&viewer, "/").await;
+        assert!(
+            !home.contains("Needs attention"),
+            "no renewal alert at 10 days with a 7-day window"
+        );
+        let mut wrong = settings;
+        wrong[5].1 = "120";
+        let (status, body) = app.call(&owner, "sync_settings_update", &wrong).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("between 1 and 90"), "{body}");
+
         for (field, value, expect) in [
             ("authorized_on", "01/09/2026", "not a date"),
             ("test_status", "maybe", "unknown test status"),

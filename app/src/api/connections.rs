@@ -15,6 +15,10 @@ pub async fn connection_paths_list() -> Result<ConnectionPathsView, AppError> {
     let paths = control::connection_paths::list(&state.db, caller.organization_id)
         .await
         .map_err(fail)?;
+    let remind = control::settings::get(&state.db, caller.organization_id)
+        .await
+        .map_err(fail)?
+        .reminder_window();
     let people = control::members::list(&state.db, caller.organization_id)
         .await
         .map_err(fail)?
@@ -31,7 +35,7 @@ pub async fn connection_paths_list() -> Result<ConnectionPathsView, AppError> {
             .into_iter()
             .map(|p| PathView {
                 renewal_due: p.renewal_due(),
-                renewal: p.renewal(today),
+                renewal: p.renewal(today, remind),
                 path: p,
             })
             .collect(),
@@ -91,4 +95,50 @@ pub async fn connection_path_update(
     .await
     .map_err(fail)?;
     Ok(())
+}
+
+/// Home's connection health: QuickBooks and Wise (API), then the bank feed and the Wise app
+/// (documented paths), each with its state, last successful sync and renewal countdown.
+#[server(endpoint = "connection_health")]
+pub async fn connection_health() -> Result<crate::model::ConnectionHealthView, AppError> {
+    use crate::ssr::{fail, guard::require, state::app_state};
+    use control::connection_health::{Link, of_link, of_path};
+    use control::connections::Provider;
+    let caller = require::<ConnectionHealth>().await?;
+    let state = app_state()?;
+    let (db, org) = (&state.db, caller.organization_id);
+    let today = state.now().date_naive();
+    let settings = control::settings::get(db, org).await.map_err(fail)?;
+    let remind = settings.reminder_window();
+    let conns = control::connections::list(db, org).await.map_err(fail)?;
+    let mut rows: Vec<_> = [Provider::Qbo, Provider::Wise]
+        .into_iter()
+        .map(|provider| {
+            let live = conns.iter().find(|c| c.provider == provider && c.is_live());
+            let link = live.map_or_else(
+                || Link {
+                    name: provider.label(),
+                    ..Link::default()
+                },
+                |c| Link {
+                    name: provider.label(),
+                    status: Some(&c.status),
+                    display_name: &c.display_name,
+                    personal_token: c.auth_kind == "personal_token",
+                    expires_on: c.expires_at.map(|t| t.date_naive()),
+                    last_success: c.last_success_at,
+                    last_error: c.last_error.as_deref(),
+                },
+            );
+            of_link(&link, today, remind)
+        })
+        .collect();
+    let paths = control::connection_paths::list(db, org)
+        .await
+        .map_err(fail)?;
+    rows.extend(paths.iter().map(|p| of_path(p, today, remind)));
+    Ok(crate::model::ConnectionHealthView {
+        rows,
+        reminder_days: settings.reminder_days,
+    })
 }

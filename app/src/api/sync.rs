@@ -19,7 +19,7 @@ mod convert {
         t.format("%Y-%m-%d %H:%M UTC").to_string()
     }
 
-    pub fn connection(c: Connection, today: NaiveDate) -> ConnectionView {
+    pub fn connection(c: Connection, today: NaiveDate, remind: i64) -> ConnectionView {
         let mut facts = Vec::new();
         if let Some(m) = c.facts.get("multicurrency").and_then(|v| v.as_bool()) {
             facts.push(("Multicurrency".into(), if m { "on" } else { "off" }.into()));
@@ -39,6 +39,7 @@ mod convert {
             external_id: c.external_id,
             auth_kind: c.auth_kind,
             days_left: expires_on.map(|d| (d - today).num_days()),
+            renewal: control::connection_path::Renewal::of(expires_on, today, remind),
             expires_on,
             connected_at: stamp(c.connected_at),
             last_success_at: c.last_success_at.map(stamp),
@@ -175,12 +176,13 @@ pub async fn sync_overview() -> Result<SyncView, AppError> {
     let (db, org) = (&state.db, caller.organization_id);
     let today = state.now().date_naive();
     let conns = control::connections::list(db, org).await.map_err(fail)?;
+    let settings = control::settings::get(db, org).await.map_err(fail)?;
     let pick = |p: Provider| {
         conns
             .iter()
             .find(|c| c.provider == p && c.is_live())
             .cloned()
-            .map(|c| convert::connection(c, today))
+            .map(|c| convert::connection(c, today, settings.reminder_window()))
     };
     let accounts = control::catalog::accounts(db, org).await.map_err(fail)?;
     let with_run = |m: Option<control::mappings::Mapping>| async {
@@ -197,7 +199,6 @@ pub async fn sync_overview() -> Result<SyncView, AppError> {
     };
     let active = with_run(control::mappings::active(db, org).await.map_err(fail)?).await;
     let pending = with_run(control::mappings::pending(db, org).await.map_err(fail)?).await;
-    let settings = control::settings::get(db, org).await.map_err(fail)?;
     let people = control::members::list(db, org)
         .await
         .map_err(fail)?
@@ -495,6 +496,7 @@ pub async fn health_alerts() -> Result<Vec<String>, AppError> {
     let state = app_state()?;
     let (db, org) = (&state.db, caller.organization_id);
     let today = state.now().date_naive();
+    let settings = control::settings::get(db, org).await.map_err(fail)?;
     let mut alerts = Vec::new();
     for c in control::connections::list(db, org).await.map_err(fail)? {
         if c.status == "failing" {
@@ -508,7 +510,13 @@ pub async fn health_alerts() -> Result<Vec<String>, AppError> {
             && let Some(t) = c.expires_at
         {
             let days = (t.date_naive() - today).num_days();
-            if days <= 14 {
+            if control::connection_path::Renewal::of(
+                Some(t.date_naive()),
+                today,
+                settings.reminder_window(),
+            )
+            .needs_attention()
+            {
                 alerts.push(format!(
                     "{} authorization ends on {} ({days} days): reconnect before then",
                     c.provider.label(),
@@ -517,7 +525,6 @@ pub async fn health_alerts() -> Result<Vec<String>, AppError> {
             }
         }
     }
-    let settings = control::settings::get(db, org).await.map_err(fail)?;
     if let Some(m) = control::mappings::active(db, org).await.map_err(fail)? {
         for s in
             control::lines::feed_stalls(db, org, &m.accounts, today, i64::from(settings.stall_days))
@@ -553,11 +560,12 @@ pub async fn sync_settings_get() -> Result<crate::model::SyncSettingsView, AppEr
         window_days: s.window_days,
         stall_days: s.stall_days,
         spike_percent: s.spike_percent,
+        reminder_days: s.reminder_days,
     })
 }
 
 /// Sets the sync mode (supervised batch on a schedule, or near-continuous: also on verified
-/// webhooks) and the thresholds.
+/// webhooks), the thresholds and how early renewal reminders start.
 #[server(endpoint = "sync_settings_update")]
 pub async fn sync_settings_update(
     sync_mode: String,
@@ -565,6 +573,7 @@ pub async fn sync_settings_update(
     window_days: String,
     stall_days: String,
     spike_percent: String,
+    reminder_days: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{fail, guard::require, reject, state::app_state};
     let caller = require::<SyncSettingsUpdate>().await?;
@@ -582,6 +591,7 @@ pub async fn sync_settings_update(
     s.window_days = number("sync window", &window_days)?;
     s.stall_days = number("feed-stall threshold", &stall_days)?;
     s.spike_percent = number("spike threshold", &spike_percent)?;
+    s.reminder_days = number("renewal reminder", &reminder_days)?;
     control::settings::update(
         &state.db,
         &caller.actor(),

@@ -219,7 +219,7 @@ fn ConnectionCard(
         (Some(d), Some(n)) => format!("authorization runs until {d} ({n} days left)"),
         _ => "no expiry (personal token)".to_string(),
     };
-    let warn = conn.days_left.is_some_and(|n| n <= 14);
+    let warn = conn.renewal.needs_attention();
     view! {
         <section class="card" aria-label=conn.label.clone() data-testid=format!("{provider}-card")>
             <h2>{conn.label.clone()}</h2>

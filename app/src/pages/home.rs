@@ -1,11 +1,14 @@
 //! Home: who is signed in where, authorizations that need renewing, and the sync (last run,
 //! match rate, Sync now with live progress), this week's control run, exception counts and charts.
 
-use crate::api::{connection_paths_list, health_alerts, home_figures, me, weekly_alerts};
+use crate::api::{
+    connection_health, connection_paths_list, health_alerts, home_figures, me, weekly_alerts,
+};
 use crate::components::charts::{BarChart, PercentLine};
 use crate::components::messages::LoadError;
 use crate::components::renewal::renewal_words;
 use crate::components::sync_panel::SyncPanel;
+use control::connection_health::Health;
 use control::connection_path::Renewal;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -38,6 +41,7 @@ pub fn HomePage() -> impl IntoView {
             })}
         </Suspense>
         <RenewalAlerts/>
+        <ConnectionHealth/>
         <HealthAlerts/>
         <WeeklyStatus/>
         // Reads the identity for the Sync-now permission: inside a Suspense, like every resource.
@@ -60,7 +64,7 @@ fn RenewalAlerts() -> impl IntoView {
                     .map(|v| v.paths)
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|p| matches!(p.renewal, Renewal::DueSoon { .. } | Renewal::Expired { .. }))
+                    .filter(|p| p.renewal.needs_attention())
                     .collect();
                 (!alerts.is_empty()).then(|| view! {
                     <section class="card" aria-label="Alerts" data-testid="alerts">
@@ -79,6 +83,57 @@ fn RenewalAlerts() -> impl IntoView {
                 })
             })}
         </Suspense>
+    }
+}
+
+/// Every connection and path with its state, last successful sync and renewal countdown.
+#[component]
+fn ConnectionHealth() -> impl IntoView {
+    let data = Resource::new(|| (), |_| connection_health());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                data.await.ok().map(|h| view! {
+                    <section class="card" aria-labelledby="health-h" data-testid="connection-health">
+                        <h2 id="health-h">"Connections"</h2>
+                        <table class="grid stacked">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Connection"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Last successful sync"</th>
+                                    <th scope="col">"Renewal"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{h.rows.into_iter().map(health_row).collect_view()}</tbody>
+                        </table>
+                        <p class="purpose">
+                            {format!("Reminders start {} days before an authorization ends (Settings → Sync). ", h.reminder_days)}
+                            <a href="/connections">"Manage connections"</a>
+                        </p>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+fn health_row(row: Health) -> impl IntoView {
+    let (renewal, class) = match row.renewal {
+        Renewal::Unknown => (row.no_date.clone(), "renewal"),
+        known => renewal_words(known, row.renewal_due),
+    };
+    let last = row.last_success.map_or_else(
+        || "—".to_string(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    );
+    view! {
+        <tr data-testid="health-row">
+            <th scope="row" data-label="Connection">{row.name}</th>
+            <td data-label="State"><span class=row.level.class() data-testid="health-state">{row.state}</span></td>
+            <td data-label="Last successful sync">{last}</td>
+            <td data-label="Renewal"><span class=class>{renewal}</span></td>
+        </tr>
     }
 }
 

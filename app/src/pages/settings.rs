@@ -147,10 +147,11 @@ fn SyncSettings() -> impl IntoView {
     let data = Resource::new(move || save.version().get(), |_| sync_settings_get());
     view! {
         <section class="card" aria-labelledby="sync-h">
-            <h2 id="sync-h">"Sync"</h2>
+            <h2 id="sync-h">"Sync, thresholds and reminders"</h2>
             <p class="purpose">
                 "Supervised batch (the default) syncs on a schedule; near-continuous also syncs when Wise or QuickBooks sends a verified webhook. "
-                "Choose near-continuous only when the posting-lag telemetry and the exception volume justify it."
+                "Choose near-continuous only when the posting-lag telemetry and the exception volume justify it. "
+                "Renewal reminders (Home, Connections, the weekly run) start the chosen number of days before a Wise or QuickBooks authorization ends."
             </p>
             <ActionError value=save.value()/>
             <ActionDone value=save.value() text="Sync settings saved."/>
@@ -171,6 +172,8 @@ fn SyncSettings() -> impl IntoView {
                             <input id="sync-stall" name="stall_days" type="number" min="1" max="60" value=s.stall_days.to_string()/>
                             <label for="sync-spike">"Exception spike above (% of a run's bank lines)"</label>
                             <input id="sync-spike" name="spike_percent" type="number" min="1" max="100" value=s.spike_percent.to_string()/>
+                            <label for="sync-reminder">"Renewal reminders start (days before an authorization ends)"</label>
+                            <input id="sync-reminder" name="reminder_days" type="number" min="1" max="90" value=s.reminder_days.to_string()/>
                             <button type="submit">"Save sync settings"</button>
                         </ActionForm>
                     })

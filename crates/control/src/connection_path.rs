@@ -147,8 +147,29 @@ pub enum Renewal {
     },
 }
 
-/// Renewals this close get a warning (two weeks: time to reach the person who can renew).
-pub const WARN_DAYS: i64 = 14;
+impl Renewal {
+    /// How close `due` is on `today`, reminding `reminder_days` ahead (Settings → Reminders).
+    pub fn of(due: Option<NaiveDate>, today: NaiveDate, reminder_days: i64) -> Renewal {
+        let Some(due) = due else {
+            return Renewal::Unknown;
+        };
+        let days_left = (due - today).num_days();
+        if days_left < 0 {
+            Renewal::Expired {
+                days_ago: -days_left,
+            }
+        } else if days_left <= reminder_days {
+            Renewal::DueSoon { days_left }
+        } else {
+            Renewal::Ok { days_left }
+        }
+    }
+
+    /// Within the reminder window or past it.
+    pub fn needs_attention(self) -> bool {
+        matches!(self, Renewal::DueSoon { .. } | Renewal::Expired { .. })
+    }
+}
 
 impl ConnectionPath {
     pub fn empty(kind: PathKind) -> Self {
@@ -172,22 +193,8 @@ impl ConnectionPath {
         })
     }
 
-    pub fn renewal(&self, today: NaiveDate) -> Renewal {
-        match self.renewal_due() {
-            None => Renewal::Unknown,
-            Some(due) => {
-                let days_left = (due - today).num_days();
-                if days_left < 0 {
-                    Renewal::Expired {
-                        days_ago: -days_left,
-                    }
-                } else if days_left <= WARN_DAYS {
-                    Renewal::DueSoon { days_left }
-                } else {
-                    Renewal::Ok { days_left }
-                }
-            }
-        }
+    pub fn renewal(&self, today: NaiveDate, reminder_days: i64) -> Renewal {
+        Renewal::of(self.renewal_due(), today, reminder_days)
     }
 }
 
@@ -202,24 +209,48 @@ mod tests {
     #[test]
     fn the_feed_renews_90_days_after_authorization_unless_a_date_is_entered() {
         let mut p = ConnectionPath::empty(PathKind::BankFeed);
-        assert_eq!(p.renewal(d("2026-11-27")), Renewal::Unknown);
+        assert_eq!(p.renewal(d("2026-11-27"), 14), Renewal::Unknown);
         p.authorized_on = Some(d("2026-09-01"));
         assert_eq!(p.renewal_due(), Some(d("2026-11-30")));
         assert_eq!(
-            p.renewal(d("2026-11-27")),
+            p.renewal(d("2026-11-27"), 14),
             Renewal::DueSoon { days_left: 3 }
         );
-        assert_eq!(p.renewal(d("2026-10-01")), Renewal::Ok { days_left: 60 });
-        assert_eq!(p.renewal(d("2026-12-02")), Renewal::Expired { days_ago: 2 });
+        assert_eq!(
+            p.renewal(d("2026-10-01"), 14),
+            Renewal::Ok { days_left: 60 }
+        );
+        assert_eq!(
+            p.renewal(d("2026-12-02"), 14),
+            Renewal::Expired { days_ago: 2 }
+        );
         p.renews_on = Some(d("2027-03-01"));
-        assert_eq!(p.renewal(d("2026-12-02")), Renewal::Ok { days_left: 89 });
+        assert_eq!(
+            p.renewal(d("2026-12-02"), 14),
+            Renewal::Ok { days_left: 89 }
+        );
+    }
+
+    #[test]
+    fn reminders_start_as_many_days_ahead_as_the_organization_chose() {
+        let due = Some(d("2026-12-27"));
+        let today = d("2026-11-27");
+        assert_eq!(Renewal::of(due, today, 14), Renewal::Ok { days_left: 30 });
+        assert_eq!(
+            Renewal::of(due, today, 30),
+            Renewal::DueSoon { days_left: 30 }
+        );
+        assert!(Renewal::of(due, today, 30).needs_attention());
+        assert!(!Renewal::of(due, today, 29).needs_attention());
+        assert!(Renewal::of(due, d("2026-12-28"), 1).needs_attention());
+        assert_eq!(Renewal::of(None, today, 90), Renewal::Unknown);
     }
 
     #[test]
     fn the_app_has_no_default_expiry() {
         let mut p = ConnectionPath::empty(PathKind::WiseApp);
         p.authorized_on = Some(d("2026-09-01"));
-        assert_eq!(p.renewal(d("2026-11-27")), Renewal::Unknown);
+        assert_eq!(p.renewal(d("2026-11-27"), 14), Renewal::Unknown);
     }
 
     #[test]

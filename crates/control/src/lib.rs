@@ -4,6 +4,7 @@
 //! Everything persistent goes through [`Db`], which speaks SQLite (the embedded default) and
 //! PostgreSQL (the scale-out backend) with the same SQL text; handlers never see sqlx.
 
+pub mod connection_health;
 pub mod connection_path;
 pub mod email;
 pub mod exception_status;

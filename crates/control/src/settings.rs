@@ -46,9 +46,18 @@ pub struct Settings {
     pub stall_days: i32,
     /// New exceptions above this share of a run's bank lines raise the spike alert.
     pub spike_percent: i32,
+    /// Renewal reminders start this many days before an authorization ends.
+    pub reminder_days: i32,
     pub exceptions_owner_id: Option<i64>,
     pub setup_owner_id: Option<i64>,
     pub escalation_owner_id: Option<i64>,
+}
+
+impl Settings {
+    /// The reminder window as a day count for [`crate::connection_path::Renewal::of`].
+    pub fn reminder_window(&self) -> i64 {
+        i64::from(self.reminder_days)
+    }
 }
 
 impl Default for Settings {
@@ -59,6 +68,7 @@ impl Default for Settings {
             window_days: 183,
             stall_days: 3,
             spike_percent: 10,
+            reminder_days: 14,
             exceptions_owner_id: None,
             setup_owner_id: None,
             escalation_owner_id: None,
@@ -73,13 +83,14 @@ struct Row {
     window_days: i32,
     stall_days: i32,
     spike_percent: i32,
+    reminder_days: i32,
     exceptions_owner_id: Option<i64>,
     setup_owner_id: Option<i64>,
     escalation_owner_id: Option<i64>,
 }
 
 const SELECT: &str = "SELECT sync_mode, schedule_hours, window_days, stall_days, spike_percent, \
-    exceptions_owner_id, setup_owner_id, escalation_owner_id FROM org_settings WHERE organization_id = $1";
+    reminder_days, exceptions_owner_id, setup_owner_id, escalation_owner_id FROM org_settings WHERE organization_id = $1";
 
 fn from_row(r: Row) -> Result<Settings> {
     Ok(Settings {
@@ -88,6 +99,7 @@ fn from_row(r: Row) -> Result<Settings> {
         window_days: r.window_days,
         stall_days: r.stall_days,
         spike_percent: r.spike_percent,
+        reminder_days: r.reminder_days,
         exceptions_owner_id: r.exceptions_owner_id,
         setup_owner_id: r.setup_owner_id,
         escalation_owner_id: r.escalation_owner_id,
@@ -117,7 +129,8 @@ fn check(s: &Settings) -> Result<()> {
     range("hours between scheduled runs", s.schedule_hours, 1, 168)?;
     range("sync window (days)", s.window_days, 1, 730)?;
     range("feed-stall threshold (days)", s.stall_days, 1, 60)?;
-    range("spike threshold (%)", s.spike_percent, 1, 100)
+    range("spike threshold (%)", s.spike_percent, 1, 100)?;
+    range("renewal reminder (days ahead)", s.reminder_days, 1, 90)
 }
 
 /// Saves the settings (audited with before and after). Owners must be active members.
@@ -142,11 +155,12 @@ pub async fn update(
         crate::members::require_active_member(&mut tx, owner, organization_id).await?;
     }
     const UPSERT: &str = "INSERT INTO org_settings (organization_id, sync_mode, schedule_hours, \
-        window_days, stall_days, spike_percent, exceptions_owner_id, setup_owner_id, \
-        escalation_owner_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+        window_days, stall_days, spike_percent, reminder_days, exceptions_owner_id, setup_owner_id, \
+        escalation_owner_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
         ON CONFLICT (organization_id) DO UPDATE SET sync_mode = EXCLUDED.sync_mode, \
         schedule_hours = EXCLUDED.schedule_hours, window_days = EXCLUDED.window_days, \
         stall_days = EXCLUDED.stall_days, spike_percent = EXCLUDED.spike_percent, \
+        reminder_days = EXCLUDED.reminder_days, \
         exceptions_owner_id = EXCLUDED.exceptions_owner_id, setup_owner_id = EXCLUDED.setup_owner_id, \
         escalation_owner_id = EXCLUDED.escalation_owner_id, updated_at = EXCLUDED.updated_at";
     on_tx!(&mut tx, conn => sqlx::query(UPSERT)
@@ -156,6 +170,7 @@ pub async fn update(
         .bind(new.window_days)
         .bind(new.stall_days)
         .bind(new.spike_percent)
+        .bind(new.reminder_days)
         .bind(new.exceptions_owner_id)
         .bind(new.setup_owner_id)
         .bind(new.escalation_owner_id)

@@ -12,7 +12,7 @@
 //! changes nothing.
 
 use crate::audit::{self, Actor, Change};
-use crate::connection_path::{PathKind, Renewal, WARN_DAYS};
+use crate::connection_path::{PathKind, Renewal};
 use crate::db::{Db, Tx, on_pool, on_tx};
 use crate::error::{ControlError, Result};
 use crate::role::Role;
@@ -894,15 +894,19 @@ pub async fn evidence(
 ) -> Result<Vec<LaneEvidence>> {
     let today = now.date_naive();
     let org = organization_id;
+    let remind = crate::settings::get(db, org).await?.reminder_window();
     let lanes = [
-        ("access_health", access_health(db, org, today).await?),
+        (
+            "access_health",
+            access_health(db, org, today, remind).await?,
+        ),
         ("reconciliation", reconciliation(db, org, now).await?),
         ("exceptions", exceptions(db, org, today).await?),
         ("collections", collections(db, org, now).await?),
         ("support_risk", support_risk(db, org).await?),
         (
             "wise_reauthorization",
-            wise_reauthorization(db, org, today).await?,
+            wise_reauthorization(db, org, today, remind).await?,
         ),
     ];
     Ok(lanes
@@ -914,7 +918,7 @@ pub async fn evidence(
         .collect())
 }
 
-async fn access_health(db: &Db, org: i64, today: NaiveDate) -> Result<Vec<Evidence>> {
+async fn access_health(db: &Db, org: i64, today: NaiveDate, remind: i64) -> Result<Vec<Evidence>> {
     let members = crate::members::list(db, org).await?;
     let active: Vec<_> = members.iter().filter(|m| m.active).collect();
     let count = |role: Role| active.iter().filter(|m| m.role == role).count();
@@ -967,10 +971,11 @@ async fn access_health(db: &Db, org: i64, today: NaiveDate) -> Result<Vec<Eviden
                 ));
                 if let Some(t) = c.expires_at {
                     let left = (t.date_naive() - today).num_days();
+                    let renewal = Renewal::of(Some(t.date_naive()), today, remind);
                     facts.push(Evidence::checked(
                         &format!("{} authorization ends", provider.label()),
                         format!("{} ({left} days)", t.date_naive()),
-                        left > WARN_DAYS,
+                        !renewal.needs_attention(),
                     ));
                 }
             }
@@ -1110,11 +1115,16 @@ async fn support_risk(db: &Db, org: i64) -> Result<Vec<Evidence>> {
     ])
 }
 
-async fn wise_reauthorization(db: &Db, org: i64, today: NaiveDate) -> Result<Vec<Evidence>> {
+async fn wise_reauthorization(
+    db: &Db,
+    org: i64,
+    today: NaiveDate,
+    remind: i64,
+) -> Result<Vec<Evidence>> {
     let paths = crate::connection_paths::list(db, org).await?;
     let feed = paths.iter().find(|p| p.kind == PathKind::BankFeed);
     let label = "Days to Wise bank-feed renewal";
-    let fact = match feed.map(|p| (p.renewal(today), p.renewal_due())) {
+    let fact = match feed.map(|p| (p.renewal(today, remind), p.renewal_due())) {
         Some((Renewal::Ok { days_left }, Some(due))) => {
             Evidence::checked(label, format!("{days_left} (renew by {due})"), true)
         }
