@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, setupToken, signIn } from "./helpers";
+import { hydrated, nav, setupToken, signIn } from "./helpers";
 
 // One story, in order: the first owner sets Clearline up, adds a bookkeeper, and each of
 // them meets the rules that keep the books under control.
@@ -63,7 +63,7 @@ test("the bookkeeper signs in and cannot open Settings", async ({ page }) => {
 test("the owner documents the bank feed and sees its renewal countdown", async ({ page }) => {
   await signIn(page, owner);
   await expect(page.getByTestId("home-org")).toHaveText(org);
-  await page.getByRole("link", { name: "Connections" }).click();
+  await nav(page, "Connections");
   const feed = page.locator('section[data-path="bank_feed"]');
   await expect(feed).toBeVisible();
   await hydrated(page);
