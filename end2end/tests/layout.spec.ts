@@ -124,3 +124,27 @@ test("every screen fits a phone's width", async ({ browser }, testInfo) => {
   }
   await context.close();
 });
+
+test("every form control on every screen has a label", async ({ page }) => {
+  await signIn(page, demoOwner);
+  await expect(page.getByTestId("home-user")).toBeVisible();
+  for (const path of screens) {
+    await page.goto(path);
+    await page.locator("body[data-hydrated]").waitFor();
+    const unlabelled = await page.evaluate(() => {
+      const out: string[] = [];
+      for (const el of Array.from(document.querySelectorAll("main input, main select, main textarea"))) {
+        const input = el as HTMLInputElement;
+        if (input.type === "hidden") continue;
+        const named =
+          (input.labels && input.labels.length > 0) ||
+          input.getAttribute("aria-label") ||
+          input.getAttribute("aria-labelledby") ||
+          input.getAttribute("title");
+        if (!named) out.push(`${el.tagName.toLowerCase()}[name=${input.name}]`);
+      }
+      return out;
+    });
+    expect(unlabelled, `${path}: form controls without a label`).toEqual([]);
+  }
+});
