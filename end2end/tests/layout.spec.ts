@@ -148,3 +148,23 @@ test("every form control on every screen has a label", async ({ page }) => {
     expect(unlabelled, `${path}: form controls without a label`).toEqual([]);
   }
 });
+
+test("Home's charts draw the bars the server computed, on a desktop and on a phone", async ({ browser }) => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 740 }]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await signIn(page, demoOwner);
+    await expect(page.getByTestId("home-user")).toBeVisible();
+    await page.locator("body[data-hydrated]").waitFor();
+    await expect(page.getByTestId("chart-lag")).toBeVisible();
+    const bars = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("figure.chart rect.bar")).map((el) => {
+        const rect = el as SVGRectElement;
+        return { drawn: Math.round(rect.getBBox().height * 10) / 10, asked: Number(rect.getAttribute("height")) };
+      }),
+    );
+    expect(bars.length, "the charts have bars").toBeGreaterThan(5);
+    for (const b of bars) expect(b.drawn, `a bar ${viewport.width} px wide`).toBeCloseTo(b.asked, 0);
+    await context.close();
+  }
+});
