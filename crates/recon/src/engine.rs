@@ -597,6 +597,8 @@ impl<'a> AccountRun<'a> {
     ) {
         let edges = self.candidate_edges();
         let principal_pairs = self.assign_one_to_one(&edges);
+        // Mapped apart (`working_vec`): given back now, not after the output is built.
+        drop(edges);
         self.pair_fees(principal_pairs);
         self.find_duplicates();
         self.weak_one_to_one();
@@ -763,19 +765,36 @@ impl<'a> AccountRun<'a> {
 
     /// Every posting, keyed by amount (units), for a [`SlidingIndex`].
     fn amount_nodes(&self) -> Vec<Node> {
-        let mut nodes = Vec::with_capacity(self.book.len());
-        nodes.extend((self.book.iter().enumerate()).map(|(k, f)| node(f.units as u64, f.day, k)));
+        self.amount_nodes_of(|_, _| true)
+    }
+
+    /// The postings a stage can use, keyed by amount: a window that only holds those slides
+    /// over a fraction of the account (fee postings are ~5 % of it).
+    fn amount_nodes_of(&self, keep: impl Fn(usize, &BookFacts) -> bool) -> Vec<Node> {
+        let kept = || (self.book.iter().enumerate()).filter(|&(k, f)| keep(k, f));
+        let mut nodes = Vec::with_capacity(kept().count());
+        nodes.extend(kept().map(|(k, f)| node(f.units as u64, f.day, k)));
         nodes
+    }
+
+    /// Fee postings not taken yet, keyed by amount.
+    fn free_fee_nodes(&self) -> Vec<Node> {
+        self.amount_nodes_of(|k, f| f.is_fee && !self.book_taken[k])
     }
 
     /// Postings with a counterparty, fee postings left out, keyed by name.
     fn name_nodes(&self) -> Vec<Node> {
-        let mut nodes = Vec::with_capacity(self.book.len());
-        nodes.extend(
+        self.name_nodes_of(|_| true)
+    }
+
+    /// The same, of the postings `keep` accepts.
+    fn name_nodes_of(&self, keep: impl Fn(usize) -> bool) -> Vec<Node> {
+        let kept = || {
             (self.book.iter().enumerate())
-                .filter(|(_, f)| !f.name.is_empty() && !f.is_fee)
-                .map(|(k, f)| node(f.name.full, f.day, k)),
-        );
+                .filter(|&(k, f)| !f.name.is_empty() && !f.is_fee && keep(k))
+        };
+        let mut nodes = Vec::with_capacity(kept().count());
+        nodes.extend(kept().map(|(k, f)| node(f.name.full, f.day, k)));
         nodes
     }
 
@@ -1071,8 +1090,9 @@ impl<'a> AccountRun<'a> {
 
     fn pair_fees(&mut self, principal_pairs: Vec<Edge>) {
         let mut fee_edges: Vec<(Edge, u32)> = Vec::new(); // (principal pair, fee book)
-        // Principal pairs come in bank order, i.e. in day order.
-        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        // Principal pairs come in bank order, i.e. in day order. Only fee postings not taken
+        // yet can pay a fee, so only they are indexed.
+        let mut amounts = SlidingIndex::new(self.free_fee_nodes());
         for p in &principal_pairs {
             let facts = &self.bank[p.bank as usize];
             let principal_day = self.book[p.book as usize].day;
@@ -1216,7 +1236,18 @@ impl<'a> AccountRun<'a> {
             }
         }
         let mut extra: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
-        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        // A twin is a matched posting of the amount of a leftover: only those are indexed
+        // (the leftovers are a few percent of the postings, their amounts a short list).
+        let mut leftover_amounts: Vec<i64> = (self.book.iter().enumerate())
+            .filter(|&(k, f)| !self.book_taken[k] && !f.is_fee)
+            .map(|(_, f)| f.units)
+            .collect();
+        leftover_amounts.sort_unstable();
+        leftover_amounts.dedup();
+        let mut amounts = SlidingIndex::new(self.amount_nodes_of(|k, f| {
+            group_of_book[k] != u32::MAX && leftover_amounts.binary_search(&f.units).is_ok()
+        }));
+        drop(leftover_amounts);
         let window = self.options.duplicate_window_days;
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
@@ -1444,7 +1475,7 @@ impl<'a> AccountRun<'a> {
         if pool.all.is_empty() {
             return;
         }
-        let mut fees = SlidingIndex::new(self.amount_nodes());
+        let mut fees = SlidingIndex::new(self.free_fee_nodes());
         for b in 0..self.bank.len() {
             if self.bank_taken[b] {
                 continue;
@@ -1736,7 +1767,7 @@ impl<'a> AccountRun<'a> {
     /// only now, when no grouping explained them.
     fn leading_digit_mismatches(&mut self) {
         let mut edges = Vec::new();
-        let mut names = SlidingIndex::new(self.name_nodes());
+        let mut names = SlidingIndex::new(self.name_nodes_of(|k| !self.book_taken[k]));
         for b in 0..self.bank.len() {
             let f = &self.bank[b];
             if self.bank_taken[b] || f.name.is_empty() {
