@@ -428,7 +428,7 @@ struct AccountRun<'a> {
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
     /// Counterparty names as written, by number (see [`NameCache`]).
-    raw_names: Names<'a>,
+    raw_names: Names,
     /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`
     /// (pairs of shared numbers; others are stored for each reason).
     name_pairs: FxHashMap<(NameNumber, NameNumber), TextIndex>,

@@ -4,18 +4,22 @@
 //!
 //! The cache keeps its own copy of each text it has seen: comparing against the first
 //! occurrence in the inputs instead read a string far back in memory for nearly every line.
+//! Each numbered name is copied too, as it is read (in input order, a streaming write): a
+//! reason quotes names in the canonical order, and reading them back from the inputs then was
+//! a cache miss or two per decision, where this table is a few megabytes.
 
 use crate::counterparty::NameKey;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
+use crate::run_text::StringTable;
 
 /// Names seen so far, by their text.
-pub struct NameCache<'a> {
+pub struct NameCache {
     /// Text hash → entry.
     slots: FxHashMap<u64, u32>,
     entries: Vec<Cached>,
     text: String,
     /// Name number → the name as written in the inputs (0: the empty name).
-    raw: Vec<&'a str>,
+    raw: StringTable,
 }
 
 /// A name's number; see [`NameCache::key`].
@@ -42,18 +46,20 @@ struct Cached {
     number: NameNumber,
 }
 
-impl Default for NameCache<'_> {
+impl Default for NameCache {
     fn default() -> Self {
+        let mut raw = StringTable::default();
+        raw.push("");
         Self {
             slots: FxHashMap::default(),
             entries: Vec::new(),
             text: String::new(),
-            raw: vec![""],
+            raw,
         }
     }
 }
 
-impl<'a> NameCache<'a> {
+impl NameCache {
     /// Small enough to stay in the processor's cache: with a few hundred payees (a studio)
     /// every name hits; where names are mostly distinct, a miss in a large table cost more
     /// than normalizing the name again.
@@ -61,7 +67,7 @@ impl<'a> NameCache<'a> {
 
     /// The name's key and its number: equal texts get equal (shared) numbers while the cache
     /// has room; past that, a text not cached gets a new, unshared number each time.
-    pub fn key(&mut self, name: &'a str) -> (NameKey, NameNumber) {
+    pub fn key(&mut self, name: &str) -> (NameKey, NameNumber) {
         if name.is_empty() {
             return (NameKey::default(), NameNumber(0));
         }
@@ -74,8 +80,7 @@ impl<'a> NameCache<'a> {
             }
         }
         let key = NameKey::of(name);
-        let index = self.raw.len() as u32;
-        self.raw.push(name);
+        let index = self.raw.push(name);
         // A text whose hash is taken by another (never seen in practice) is not cached.
         if slot.is_none() && self.entries.len() < Self::MAX_ENTRIES {
             let number = NameNumber(index);
@@ -95,17 +100,17 @@ impl<'a> NameCache<'a> {
     }
 
     /// The names, by number.
-    pub fn into_names(self) -> Names<'a> {
+    pub fn into_names(self) -> Names {
         Names(self.raw)
     }
 }
 
 /// Names by number.
-pub struct Names<'a>(Vec<&'a str>);
+pub struct Names(StringTable);
 
-impl<'a> Names<'a> {
-    pub fn get(&self, n: NameNumber) -> &'a str {
-        self.0[n.index()]
+impl Names {
+    pub fn get(&self, n: NameNumber) -> &str {
+        self.0.get(n.index() as u32)
     }
 }
 
