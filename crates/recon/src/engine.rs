@@ -34,7 +34,7 @@ use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
-use crate::name_cache::{NameCache, NameNumber, Names};
+use crate::name_cache::{NameCache, NameNumber};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
@@ -427,11 +427,6 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
-    /// Counterparty names as written, by number (see [`NameCache`]).
-    raw_names: Names,
-    /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`
-    /// (pairs of shared numbers; others are stored for each reason).
-    name_pairs: FxHashMap<(NameNumber, NameNumber), TextIndex>,
     /// What the reasons quote: names, reference tokens, fee posting ids.
     text: RunText,
 }
@@ -538,7 +533,7 @@ impl<'a> AccountRun<'a> {
         permute_in_place(&mut book, &order);
         permute_in_place(&mut book_quotes, &order);
         drop(order);
-        let raw_names = names.into_names();
+        let names = names.into_names();
 
         // How many postings carry each token (tokens are distinct within a posting).
         let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
@@ -578,12 +573,11 @@ impl<'a> AccountRun<'a> {
             book_taken: vec![false; n_book],
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
-            raw_names,
-            name_pairs: FxHashMap::default(),
             text: RunText {
                 currency: currency.into(),
                 ids: StringTable::default(),
-                names: StringTable::default(),
+                names,
+                name_pairs: Vec::new(),
                 tokens: StringTable::default(),
             },
         }
@@ -621,6 +615,7 @@ impl<'a> AccountRun<'a> {
                 currency: "".into(),
                 ids: StringTable::default(),
                 names: StringTable::default(),
+                name_pairs: Vec::new(),
                 tokens: StringTable::default(),
             },
         );
@@ -628,6 +623,7 @@ impl<'a> AccountRun<'a> {
         // The indexes are not needed any more: free them before the output grows.
         drop(self);
         text.names.shrink_to_fit();
+        text.name_pairs.shrink_to_fit();
         text.tokens.shrink_to_fit();
         let text = SharedText::new(text);
         // Groups in order of their first line, then groups of postings only in order of their
@@ -1044,19 +1040,12 @@ impl<'a> AccountRun<'a> {
         self.book_quotes[k as usize].amount(self.entries[k as usize])
     }
 
-    /// The (bank, book) counterparty names as written, stored once per run when both names
-    /// have shared numbers.
+    /// The (bank, book) counterparty names as written: a pair of name numbers, noted (the
+    /// names themselves are in the run's table since they were read).
     fn name_pair(&mut self, bank: NameNumber, book: NameNumber) -> TextIndex {
-        let (raw, names) = (&self.raw_names, &mut self.text.names);
-        let mut store = || {
-            names.push(raw.get(bank));
-            TextIndex::new(names.push(raw.get(book)) / 2)
-        };
-        if bank.is_shared() && book.is_shared() {
-            *self.name_pairs.entry((bank, book)).or_insert_with(store)
-        } else {
-            store()
-        }
+        let pairs = &mut self.text.name_pairs;
+        pairs.push([bank.index(), book.index()]);
+        TextIndex::new((pairs.len() - 1) as u32)
     }
 
     /// The token line `b` and posting `k` share, as [`reference_hit`] finds it; spelled into

@@ -4,9 +4,9 @@
 //!
 //! The cache keeps its own copy of each text it has seen: comparing against the first
 //! occurrence in the inputs instead read a string far back in memory for nearly every line.
-//! Each numbered name is copied too, as it is read (in input order, a streaming write): a
-//! reason quotes names in the canonical order, and reading them back from the inputs then was
-//! a cache miss or two per decision, where this table is a few megabytes.
+//! Each numbered name is copied too, as it is read (in input order, a streaming write), into
+//! the table that becomes the run's [`crate::run_text::RunText::names`]: a reason names its
+//! pair of names by number, and nothing is read back or copied while deciding.
 
 use crate::counterparty::NameKey;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
@@ -28,12 +28,14 @@ pub struct NameNumber(u32);
 
 impl NameNumber {
     /// Whether every occurrence of this text has this number (the text was cached).
+    #[cfg(test)]
     pub fn is_shared(self) -> bool {
         self.0 & Self::UNSHARED == 0
     }
 
-    fn index(self) -> usize {
-        (self.0 & !Self::UNSHARED) as usize
+    /// Its index in the table of names ([`NameCache::into_names`]).
+    pub fn index(self) -> u32 {
+        self.0 & !Self::UNSHARED
     }
 
     const UNSHARED: u32 = 1 << 31;
@@ -99,18 +101,9 @@ impl NameCache {
         }
     }
 
-    /// The names, by number.
-    pub fn into_names(self) -> Names {
-        Names(self.raw)
-    }
-}
-
-/// Names by number.
-pub struct Names(StringTable);
-
-impl Names {
-    pub fn get(&self, n: NameNumber) -> &str {
-        self.0.get(n.index() as u32)
+    /// The names as written, by [`NameNumber::index`].
+    pub fn into_names(self) -> StringTable {
+        self.raw
     }
 }
 
@@ -131,7 +124,10 @@ mod tests {
         assert!(n.is_shared() && m.is_shared());
         assert_eq!(cache.key(""), (NameKey::default(), NameNumber(0)));
         let names = cache.into_names();
-        assert_eq!((names.get(n), names.get(m)), ("Acme GmbH", "ACME GMBH"));
+        assert_eq!(
+            (names.get(n.index()), names.get(m.index())),
+            ("Acme GmbH", "ACME GMBH")
+        );
     }
 
     #[test]
@@ -149,6 +145,9 @@ mod tests {
         assert!(!a.is_shared() && a != b && k1 == k2);
         assert_eq!(cache.key(&texts[0]).1, NameNumber(1));
         let names = cache.into_names();
-        assert_eq!((names.get(a), names.get(b)), ("Late Payee", "Late Payee"));
+        assert_eq!(
+            (names.get(a.index()), names.get(b.index())),
+            ("Late Payee", "Late Payee")
+        );
     }
 }
