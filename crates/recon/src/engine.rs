@@ -38,7 +38,7 @@ use crate::name_cache::{NameCache, NameNumber};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
-use crate::permute::permute_in_place;
+use crate::permute::permute_with;
 use crate::read_ahead::ReadAhead;
 use crate::reason::{FeeVerify, PairEvidence, PairNote, PairRelation, Reason, Tail, TextIndex};
 use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
@@ -481,11 +481,13 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
+        let mut order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
         drop(keyed);
-        permute_in_place(&mut lines, &order);
-        permute_in_place(&mut bank, &order);
-        permute_in_place(&mut bank_quotes, &order);
+        permute_with(&mut order, |i, j| {
+            lines.swap(i, j);
+            bank.swap(i, j);
+            bank_quotes.swap(i, j);
+        });
         drop(order);
 
         let mut book_tokens = Vec::with_capacity(entries.len() * 3);
@@ -527,11 +529,13 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
+        let mut order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
         drop(keyed);
-        permute_in_place(&mut entries, &order);
-        permute_in_place(&mut book, &order);
-        permute_in_place(&mut book_quotes, &order);
+        permute_with(&mut order, |i, j| {
+            entries.swap(i, j);
+            book.swap(i, j);
+            book_quotes.swap(i, j);
+        });
         drop(order);
         let names = names.into_names();
 
