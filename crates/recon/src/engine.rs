@@ -914,7 +914,14 @@ impl<'a> AccountRun<'a> {
             }
         }
         let mut principal_pairs = Vec::new();
-        for &i in &chosen {
+        let mut ahead = ReadAhead::default();
+        for (n, &i) in chosen.iter().enumerate() {
+            // A shared token is spelled from its line's text: read the next lines' ahead.
+            ahead.references(n, || {
+                (chosen.iter().skip(n + ReadAhead::BATCH).take(ReadAhead::BATCH))
+                    .filter(|&&j| kept[j].reference)
+                    .map(|&j| self.lines[kept[j].bank as usize])
+            });
             let e = kept[i];
             self.bank_taken[e.bank as usize] = true;
             self.book_taken[e.book as usize] = true;
@@ -1128,7 +1135,13 @@ impl<'a> AccountRun<'a> {
         for &i in &chosen {
             fee_of_bank[plain[i].bank as usize] = i as u32;
         }
-        for p in principal_pairs {
+        let mut ahead = ReadAhead::default();
+        for (n, p) in principal_pairs.iter().copied().enumerate() {
+            ahead.references(n, || {
+                (principal_pairs.iter().skip(n + ReadAhead::BATCH).take(ReadAhead::BATCH))
+                    .filter(|p| p.reference)
+                    .map(|p| self.lines[p.bank as usize])
+            });
             let chosen_fee = fee_of_bank[p.bank as usize];
             match (chosen_fee != u32::MAX).then(|| plain[chosen_fee as usize]) {
                 Some(fee) => {
