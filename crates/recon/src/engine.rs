@@ -489,6 +489,10 @@ impl<'a> AccountRun<'a> {
             bank_quotes.swap(i, j);
         });
         drop(order);
+        // The words too, so that every later stage reads them in order.
+        let bank_words = in_canonical_order(&mut bank, bank_words, |f| {
+            (&mut f.words, Some(&mut f.ref_end), &mut f.words_end)
+        });
 
         let mut book_tokens = Vec::with_capacity(entries.len() * 3);
         let mut book_token_fields = Vec::with_capacity(entries.len() * 3);
@@ -537,6 +541,18 @@ impl<'a> AccountRun<'a> {
             book_quotes.swap(i, j);
         });
         drop(order);
+        let (book_tokens, book_token_fields) = {
+            let mut tokens = Vec::with_capacity(book_tokens.len());
+            let mut fields = Vec::with_capacity(book_tokens.len());
+            for f in &mut book {
+                let range = f.tokens as usize..f.tokens_end as usize;
+                f.tokens = tokens.len() as u32;
+                tokens.extend_from_slice(&book_tokens[range.clone()]);
+                fields.extend_from_slice(&book_token_fields[range]);
+                f.tokens_end = tokens.len() as u32;
+            }
+            (tokens, fields)
+        };
         let names = names.into_names();
 
         // How many postings carry each token (tokens are distinct within a posting).
@@ -918,9 +934,12 @@ impl<'a> AccountRun<'a> {
         for (n, &i) in chosen.iter().enumerate() {
             // A shared token is spelled from its line's text: read the next lines' ahead.
             ahead.references(n, || {
-                (chosen.iter().skip(n + ReadAhead::BATCH).take(ReadAhead::BATCH))
-                    .filter(|&&j| kept[j].reference)
-                    .map(|&j| self.lines[kept[j].bank as usize])
+                (chosen
+                    .iter()
+                    .skip(n + ReadAhead::BATCH)
+                    .take(ReadAhead::BATCH))
+                .filter(|&&j| kept[j].reference)
+                .map(|&j| self.lines[kept[j].bank as usize])
             });
             let e = kept[i];
             self.bank_taken[e.bank as usize] = true;
@@ -1138,9 +1157,12 @@ impl<'a> AccountRun<'a> {
         let mut ahead = ReadAhead::default();
         for (n, p) in principal_pairs.iter().copied().enumerate() {
             ahead.references(n, || {
-                (principal_pairs.iter().skip(n + ReadAhead::BATCH).take(ReadAhead::BATCH))
-                    .filter(|p| p.reference)
-                    .map(|p| self.lines[p.bank as usize])
+                (principal_pairs
+                    .iter()
+                    .skip(n + ReadAhead::BATCH)
+                    .take(ReadAhead::BATCH))
+                .filter(|p| p.reference)
+                .map(|p| self.lines[p.bank as usize])
             });
             let chosen_fee = fee_of_bank[p.bank as usize];
             match (chosen_fee != u32::MAX).then(|| plain[chosen_fee as usize]) {
@@ -2146,6 +2168,28 @@ impl AmountBits {
         let (word, bit) = Self::bit(units);
         self.0[word] & bit != 0
     }
+}
+
+/// Copies each item's range of `list` (read in input order) into a new list, in the items'
+/// order, and points the items at their new ranges (`range` gives an item's start, an inner
+/// bound if any, and its end).
+fn in_canonical_order<F, T: Copy>(
+    items: &mut [F],
+    list: Vec<T>,
+    range: impl Fn(&mut F) -> (&mut u32, Option<&mut u32>, &mut u32),
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(list.len());
+    for item in items {
+        let (start, inner, end) = range(item);
+        let at = out.len() as u32;
+        out.extend_from_slice(&list[*start as usize..*end as usize]);
+        if let Some(inner) = inner {
+            *inner = *inner - *start + at;
+        }
+        *start = at;
+        *end = out.len() as u32;
+    }
+    out
 }
 
 fn node(key: u64, day: i32, book: usize) -> Node {
