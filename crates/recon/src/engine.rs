@@ -1994,6 +1994,18 @@ fn suggested_confidence(score: i64) -> f64 {
 /// Chooses a set of edges (indices into `edges`) with no shared bank or book, maximizing the total
 /// score within each connected group.
 fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
+    // An edge alone at both of its ends is a group of its own, chosen as it is (most edges at
+    // benchmark density): only the others are grouped.
+    let mut bank_degree = vec![0u8; n_bank];
+    let mut book_degree = vec![0u8; n_book];
+    for e in edges {
+        let d = &mut bank_degree[e.bank as usize];
+        *d = d.saturating_add(1);
+        let d = &mut book_degree[e.book as usize];
+        *d = d.saturating_add(1);
+    }
+    let alone = |e: &Edge| bank_degree[e.bank as usize] == 1 && book_degree[e.book as usize] == 1;
+    let mut marked = vec![false; edges.len()];
     // Union-find over bank nodes [0, n_bank) and book nodes [n_bank, n_bank + n_book).
     let mut parent: Vec<u32> = (0..(n_bank + n_book) as u32).collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -2004,7 +2016,7 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         }
         x
     }
-    for e in edges {
+    for e in edges.iter().filter(|e| !alone(e)) {
         let a = find(&mut parent, e.bank);
         let b = find(&mut parent, n_bank as u32 + e.book);
         if a != b {
@@ -2014,10 +2026,15 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
     }
     // Group edges by component: (root, edge index) packed in one word. The order inside a
     // group does not matter: both solvers below are order-independent.
-    let mut order: Vec<u64> = (0..edges.len())
-        .map(|i| (u64::from(find(&mut parent, edges[i].bank)) << 32) | i as u64)
-        .collect();
-    drop(parent);
+    let mut order: Vec<u64> = Vec::new();
+    for (i, e) in edges.iter().enumerate() {
+        if alone(e) {
+            marked[i] = true;
+        } else {
+            order.push((u64::from(find(&mut parent, e.bank)) << 32) | i as u64);
+        }
+    }
+    drop((parent, bank_degree, book_degree));
     bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
     let mut chosen = Vec::new();
     let mut group: Vec<usize> = Vec::new();
@@ -2036,7 +2053,6 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         start = end;
     }
     // In edge order: marked, then read back (no sort of the chosen list).
-    let mut marked = vec![false; edges.len()];
     for &i in &chosen {
         marked[i] = true;
     }
