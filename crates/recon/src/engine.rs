@@ -167,10 +167,17 @@ impl BankQuote {
 
     /// The line's amount and fee.
     fn amounts(&self, line: &BankLine) -> (Decimal, Decimal) {
-        let get = |m, s, exact| if s == NOT_PACKED { exact } else { unpack(m, s) };
+        // The line is read only for an amount that did not pack: it is far away in memory.
+        let get = |m, s, exact: fn(&BankLine) -> Decimal| {
+            if s == NOT_PACKED {
+                exact(line)
+            } else {
+                unpack(m, s)
+            }
+        };
         (
-            get(self.amount, self.scales[0], line.amount),
-            get(self.fee, self.scales[1], line.fee),
+            get(self.amount, self.scales[0], |l| l.amount),
+            get(self.fee, self.scales[1], |l| l.fee),
         )
     }
 }
