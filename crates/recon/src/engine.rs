@@ -1171,6 +1171,16 @@ impl<'a> AccountRun<'a> {
                 .filter(|p| p.reference)
                 .map(|p| self.lines[p.bank as usize])
             });
+            // And the ids of the fee postings they quote.
+            ahead.strs(n, || {
+                (principal_pairs.iter().skip(n + ReadAhead::BATCH))
+                    .take(ReadAhead::BATCH)
+                    .filter_map(|p| {
+                        let fee = *fee_of_bank.get(p.bank as usize)?;
+                        let k = plain.get(fee as usize)?.book as usize;
+                        self.book_quotes[k].id.as_deref()
+                    })
+            });
             let chosen_fee = fee_of_bank[p.bank as usize];
             match (chosen_fee != u32::MAX).then(|| plain[chosen_fee as usize]) {
                 Some(fee) => {

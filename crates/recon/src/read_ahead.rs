@@ -58,6 +58,16 @@ impl ReadAhead {
         }
     }
 
+    /// Strings a loop reaches next (`next` gives those of the next batch).
+    pub fn strs<'a, I: Iterator<Item = &'a str>>(&mut self, i: usize, next: impl FnOnce() -> I) {
+        if i.is_multiple_of(Self::BATCH) {
+            for s in next() {
+                self.sum ^= Self::first_byte(s);
+            }
+            self.sum = std::hint::black_box(self.sum);
+        }
+    }
+
     pub fn entries(&mut self, entries: &[&BookEntry], i: usize) {
         if i.is_multiple_of(Self::BATCH) {
             for e in entries.iter().skip(i + Self::BATCH).take(Self::BATCH) {
