@@ -34,11 +34,11 @@ use crate::explain::reference_hit;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
-use crate::name_cache::{NameCache, NameNumber, Names};
+use crate::name_cache::{NameCache, NameNumber};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
-use crate::permute::permute_in_place;
+use crate::permute::permute_with;
 use crate::read_ahead::ReadAhead;
 use crate::reason::{FeeVerify, PairEvidence, PairNote, PairRelation, Reason, Tail, TextIndex};
 use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
@@ -167,10 +167,17 @@ impl BankQuote {
 
     /// The line's amount and fee.
     fn amounts(&self, line: &BankLine) -> (Decimal, Decimal) {
-        let get = |m, s, exact| if s == NOT_PACKED { exact } else { unpack(m, s) };
+        // The line is read only for an amount that did not pack: it is far away in memory.
+        let get = |m, s, exact: fn(&BankLine) -> Decimal| {
+            if s == NOT_PACKED {
+                exact(line)
+            } else {
+                unpack(m, s)
+            }
+        };
         (
-            get(self.amount, self.scales[0], line.amount),
-            get(self.fee, self.scales[1], line.fee),
+            get(self.amount, self.scales[0], |l| l.amount),
+            get(self.fee, self.scales[1], |l| l.fee),
         )
     }
 }
@@ -427,11 +434,6 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
-    /// Counterparty names as written, by number (see [`NameCache`]).
-    raw_names: Names<'a>,
-    /// The (bank, book) counterparty pairs named in reasons, each stored once in `text.names`
-    /// (pairs of shared numbers; others are stored for each reason).
-    name_pairs: FxHashMap<(NameNumber, NameNumber), TextIndex>,
     /// What the reasons quote: names, reference tokens, fee posting ids.
     text: RunText,
 }
@@ -486,12 +488,18 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
+        let mut order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
         drop(keyed);
-        permute_in_place(&mut lines, &order);
-        permute_in_place(&mut bank, &order);
-        permute_in_place(&mut bank_quotes, &order);
+        permute_with(&mut order, |i, j| {
+            lines.swap(i, j);
+            bank.swap(i, j);
+            bank_quotes.swap(i, j);
+        });
         drop(order);
+        // The words too, so that every later stage reads them in order.
+        let bank_words = in_canonical_order(&mut bank, bank_words, |f| {
+            (&mut f.words, Some(&mut f.ref_end), &mut f.words_end)
+        });
 
         let mut book_tokens = Vec::with_capacity(entries.len() * 3);
         let mut book_token_fields = Vec::with_capacity(entries.len() * 3);
@@ -532,13 +540,27 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
+        let mut order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
         drop(keyed);
-        permute_in_place(&mut entries, &order);
-        permute_in_place(&mut book, &order);
-        permute_in_place(&mut book_quotes, &order);
+        permute_with(&mut order, |i, j| {
+            entries.swap(i, j);
+            book.swap(i, j);
+            book_quotes.swap(i, j);
+        });
         drop(order);
-        let raw_names = names.into_names();
+        let (book_tokens, book_token_fields) = {
+            let mut tokens = Vec::with_capacity(book_tokens.len());
+            let mut fields = Vec::with_capacity(book_tokens.len());
+            for f in &mut book {
+                let range = f.tokens as usize..f.tokens_end as usize;
+                f.tokens = tokens.len() as u32;
+                tokens.extend_from_slice(&book_tokens[range.clone()]);
+                fields.extend_from_slice(&book_token_fields[range]);
+                f.tokens_end = tokens.len() as u32;
+            }
+            (tokens, fields)
+        };
+        let names = names.into_names();
 
         // How many postings carry each token (tokens are distinct within a posting).
         let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
@@ -578,12 +600,11 @@ impl<'a> AccountRun<'a> {
             book_taken: vec![false; n_book],
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
-            raw_names,
-            name_pairs: FxHashMap::default(),
             text: RunText {
                 currency: currency.into(),
                 ids: StringTable::default(),
-                names: StringTable::default(),
+                names,
+                name_pairs: Vec::new(),
                 tokens: StringTable::default(),
             },
         }
@@ -597,6 +618,8 @@ impl<'a> AccountRun<'a> {
     ) {
         let edges = self.candidate_edges();
         let principal_pairs = self.assign_one_to_one(&edges);
+        // Mapped apart (`working_vec`): given back now, not after the output is built.
+        drop(edges);
         self.pair_fees(principal_pairs);
         self.find_duplicates();
         self.weak_one_to_one();
@@ -619,6 +642,7 @@ impl<'a> AccountRun<'a> {
                 currency: "".into(),
                 ids: StringTable::default(),
                 names: StringTable::default(),
+                name_pairs: Vec::new(),
                 tokens: StringTable::default(),
             },
         );
@@ -626,6 +650,7 @@ impl<'a> AccountRun<'a> {
         // The indexes are not needed any more: free them before the output grows.
         drop(self);
         text.names.shrink_to_fit();
+        text.name_pairs.shrink_to_fit();
         text.tokens.shrink_to_fit();
         let text = SharedText::new(text);
         // Groups in order of their first line, then groups of postings only in order of their
@@ -763,19 +788,36 @@ impl<'a> AccountRun<'a> {
 
     /// Every posting, keyed by amount (units), for a [`SlidingIndex`].
     fn amount_nodes(&self) -> Vec<Node> {
-        let mut nodes = Vec::with_capacity(self.book.len());
-        nodes.extend((self.book.iter().enumerate()).map(|(k, f)| node(f.units as u64, f.day, k)));
+        self.amount_nodes_of(|_, _| true)
+    }
+
+    /// The postings a stage can use, keyed by amount: a window that only holds those slides
+    /// over a fraction of the account (fee postings are ~5 % of it).
+    fn amount_nodes_of(&self, keep: impl Fn(usize, &BookFacts) -> bool) -> Vec<Node> {
+        let kept = || (self.book.iter().enumerate()).filter(|&(k, f)| keep(k, f));
+        let mut nodes = Vec::with_capacity(kept().count());
+        nodes.extend(kept().map(|(k, f)| node(f.units as u64, f.day, k)));
         nodes
+    }
+
+    /// Fee postings not taken yet, keyed by amount.
+    fn free_fee_nodes(&self) -> Vec<Node> {
+        self.amount_nodes_of(|k, f| f.is_fee && !self.book_taken[k])
     }
 
     /// Postings with a counterparty, fee postings left out, keyed by name.
     fn name_nodes(&self) -> Vec<Node> {
-        let mut nodes = Vec::with_capacity(self.book.len());
-        nodes.extend(
+        self.name_nodes_of(|_| true)
+    }
+
+    /// The same, of the postings `keep` accepts.
+    fn name_nodes_of(&self, keep: impl Fn(usize) -> bool) -> Vec<Node> {
+        let kept = || {
             (self.book.iter().enumerate())
-                .filter(|(_, f)| !f.name.is_empty() && !f.is_fee)
-                .map(|(k, f)| node(f.name.full, f.day, k)),
-        );
+                .filter(|&(k, f)| !f.name.is_empty() && !f.is_fee && keep(k))
+        };
+        let mut nodes = Vec::with_capacity(kept().count());
+        nodes.extend(kept().map(|(k, f)| node(f.name.full, f.day, k)));
         nodes
     }
 
@@ -895,7 +937,17 @@ impl<'a> AccountRun<'a> {
             }
         }
         let mut principal_pairs = Vec::new();
-        for &i in &chosen {
+        let mut ahead = ReadAhead::default();
+        for (n, &i) in chosen.iter().enumerate() {
+            // A shared token is spelled from its line's text: read the next lines' ahead.
+            ahead.references(n, || {
+                (chosen
+                    .iter()
+                    .skip(n + ReadAhead::BATCH)
+                    .take(ReadAhead::BATCH))
+                .filter(|&&j| kept[j].reference)
+                .map(|&j| self.lines[kept[j].bank as usize])
+            });
             let e = kept[i];
             self.bank_taken[e.bank as usize] = true;
             self.book_taken[e.book as usize] = true;
@@ -1025,19 +1077,12 @@ impl<'a> AccountRun<'a> {
         self.book_quotes[k as usize].amount(self.entries[k as usize])
     }
 
-    /// The (bank, book) counterparty names as written, stored once per run when both names
-    /// have shared numbers.
+    /// The (bank, book) counterparty names as written: a pair of name numbers, noted (the
+    /// names themselves are in the run's table since they were read).
     fn name_pair(&mut self, bank: NameNumber, book: NameNumber) -> TextIndex {
-        let (raw, names) = (&self.raw_names, &mut self.text.names);
-        let mut store = || {
-            names.push(raw.get(bank));
-            TextIndex::new(names.push(raw.get(book)) / 2)
-        };
-        if bank.is_shared() && book.is_shared() {
-            *self.name_pairs.entry((bank, book)).or_insert_with(store)
-        } else {
-            store()
-        }
+        let pairs = &mut self.text.name_pairs;
+        pairs.push([bank.index(), book.index()]);
+        TextIndex::new((pairs.len() - 1) as u32)
     }
 
     /// The token line `b` and posting `k` share, as [`reference_hit`] finds it; spelled into
@@ -1071,8 +1116,9 @@ impl<'a> AccountRun<'a> {
 
     fn pair_fees(&mut self, principal_pairs: Vec<Edge>) {
         let mut fee_edges: Vec<(Edge, u32)> = Vec::new(); // (principal pair, fee book)
-        // Principal pairs come in bank order, i.e. in day order.
-        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        // Principal pairs come in bank order, i.e. in day order. Only fee postings not taken
+        // yet can pay a fee, so only they are indexed.
+        let mut amounts = SlidingIndex::new(self.free_fee_nodes());
         for p in &principal_pairs {
             let facts = &self.bank[p.bank as usize];
             let principal_day = self.book[p.book as usize].day;
@@ -1115,7 +1161,26 @@ impl<'a> AccountRun<'a> {
         for &i in &chosen {
             fee_of_bank[plain[i].bank as usize] = i as u32;
         }
-        for p in principal_pairs {
+        let mut ahead = ReadAhead::default();
+        for (n, p) in principal_pairs.iter().copied().enumerate() {
+            ahead.references(n, || {
+                (principal_pairs
+                    .iter()
+                    .skip(n + ReadAhead::BATCH)
+                    .take(ReadAhead::BATCH))
+                .filter(|p| p.reference)
+                .map(|p| self.lines[p.bank as usize])
+            });
+            // And the ids of the fee postings they quote.
+            ahead.strs(n, || {
+                (principal_pairs.iter().skip(n + ReadAhead::BATCH))
+                    .take(ReadAhead::BATCH)
+                    .filter_map(|p| {
+                        let fee = *fee_of_bank.get(p.bank as usize)?;
+                        let k = plain.get(fee as usize)?.book as usize;
+                        self.book_quotes[k].id.as_deref()
+                    })
+            });
             let chosen_fee = fee_of_bank[p.bank as usize];
             match (chosen_fee != u32::MAX).then(|| plain[chosen_fee as usize]) {
                 Some(fee) => {
@@ -1216,7 +1281,19 @@ impl<'a> AccountRun<'a> {
             }
         }
         let mut extra: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
-        let mut amounts = SlidingIndex::new(self.amount_nodes());
+        // A twin is a matched posting of the amount of a leftover: only those are indexed.
+        // Leftovers are a few percent of the postings; their amounts are marked in a bit set
+        // that stays in the processor's cache (a false hit only indexes one posting more).
+        let mut leftover_amounts = AmountBits::default();
+        for (k, f) in self.book.iter().enumerate() {
+            if !self.book_taken[k] && !f.is_fee {
+                leftover_amounts.insert(f.units);
+            }
+        }
+        let mut amounts = SlidingIndex::new(self.amount_nodes_of(|k, f| {
+            group_of_book[k] != u32::MAX && leftover_amounts.may_contain(f.units)
+        }));
+        drop(leftover_amounts);
         let window = self.options.duplicate_window_days;
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
@@ -1444,7 +1521,7 @@ impl<'a> AccountRun<'a> {
         if pool.all.is_empty() {
             return;
         }
-        let mut fees = SlidingIndex::new(self.amount_nodes());
+        let mut fees = SlidingIndex::new(self.free_fee_nodes());
         for b in 0..self.bank.len() {
             if self.bank_taken[b] {
                 continue;
@@ -1736,7 +1813,7 @@ impl<'a> AccountRun<'a> {
     /// only now, when no grouping explained them.
     fn leading_digit_mismatches(&mut self) {
         let mut edges = Vec::new();
-        let mut names = SlidingIndex::new(self.name_nodes());
+        let mut names = SlidingIndex::new(self.name_nodes_of(|k| !self.book_taken[k]));
         for b in 0..self.bank.len() {
             let f = &self.bank[b];
             if self.bank_taken[b] || f.name.is_empty() {
@@ -1934,6 +2011,18 @@ fn suggested_confidence(score: i64) -> f64 {
 /// Chooses a set of edges (indices into `edges`) with no shared bank or book, maximizing the total
 /// score within each connected group.
 fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
+    // An edge alone at both of its ends is a group of its own, chosen as it is (most edges at
+    // benchmark density): only the others are grouped.
+    let mut bank_degree = vec![0u8; n_bank];
+    let mut book_degree = vec![0u8; n_book];
+    for e in edges {
+        let d = &mut bank_degree[e.bank as usize];
+        *d = d.saturating_add(1);
+        let d = &mut book_degree[e.book as usize];
+        *d = d.saturating_add(1);
+    }
+    let alone = |e: &Edge| bank_degree[e.bank as usize] == 1 && book_degree[e.book as usize] == 1;
+    let mut marked = vec![false; edges.len()];
     // Union-find over bank nodes [0, n_bank) and book nodes [n_bank, n_bank + n_book).
     let mut parent: Vec<u32> = (0..(n_bank + n_book) as u32).collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -1944,7 +2033,7 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         }
         x
     }
-    for e in edges {
+    for e in edges.iter().filter(|e| !alone(e)) {
         let a = find(&mut parent, e.bank);
         let b = find(&mut parent, n_bank as u32 + e.book);
         if a != b {
@@ -1954,10 +2043,15 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
     }
     // Group edges by component: (root, edge index) packed in one word. The order inside a
     // group does not matter: both solvers below are order-independent.
-    let mut order: Vec<u64> = (0..edges.len())
-        .map(|i| (u64::from(find(&mut parent, edges[i].bank)) << 32) | i as u64)
-        .collect();
-    drop(parent);
+    let mut order: Vec<u64> = Vec::new();
+    for (i, e) in edges.iter().enumerate() {
+        if alone(e) {
+            marked[i] = true;
+        } else {
+            order.push((u64::from(find(&mut parent, e.bank)) << 32) | i as u64);
+        }
+    }
+    drop((parent, bank_degree, book_degree));
     bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
     let mut chosen = Vec::new();
     let mut group: Vec<usize> = Vec::new();
@@ -1976,7 +2070,6 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         start = end;
     }
     // In edge order: marked, then read back (no sort of the chosen list).
-    let mut marked = vec![false; edges.len()];
     for &i in &chosen {
         marked[i] = true;
     }
@@ -2081,6 +2174,55 @@ fn offsets(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
         start[i + 1] += start[i];
     }
     start
+}
+
+/// A set of amounts that may answer "yes" for an amount not in it (one bit per hash of an
+/// amount, 8 KiB), never "no" for one in it.
+struct AmountBits(Box<[u64; 1 << 10]>);
+
+impl Default for AmountBits {
+    fn default() -> Self {
+        Self(Box::new([0; 1 << 10]))
+    }
+}
+
+impl AmountBits {
+    fn bit(units: i64) -> (usize, u64) {
+        let h = (units as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48;
+        ((h >> 6) as usize, 1 << (h & 63))
+    }
+
+    fn insert(&mut self, units: i64) {
+        let (word, bit) = Self::bit(units);
+        self.0[word] |= bit;
+    }
+
+    fn may_contain(&self, units: i64) -> bool {
+        let (word, bit) = Self::bit(units);
+        self.0[word] & bit != 0
+    }
+}
+
+/// Copies each item's range of `list` (read in input order) into a new list, in the items'
+/// order, and points the items at their new ranges (`range` gives an item's start, an inner
+/// bound if any, and its end).
+fn in_canonical_order<F, T: Copy>(
+    items: &mut [F],
+    list: Vec<T>,
+    range: impl Fn(&mut F) -> (&mut u32, Option<&mut u32>, &mut u32),
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(list.len());
+    for item in items {
+        let (start, inner, end) = range(item);
+        let at = out.len() as u32;
+        out.extend_from_slice(&list[*start as usize..*end as usize]);
+        if let Some(inner) = inner {
+            *inner = *inner - *start + at;
+        }
+        *start = at;
+        *end = out.len() as u32;
+    }
+    out
 }
 
 fn node(key: u64, day: i32, book: usize) -> Node {

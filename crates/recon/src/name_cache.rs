@@ -4,18 +4,22 @@
 //!
 //! The cache keeps its own copy of each text it has seen: comparing against the first
 //! occurrence in the inputs instead read a string far back in memory for nearly every line.
+//! Each numbered name is copied too, as it is read (in input order, a streaming write), into
+//! the table that becomes the run's [`crate::run_text::RunText::names`]: a reason names its
+//! pair of names by number, and nothing is read back or copied while deciding.
 
 use crate::counterparty::NameKey;
 use crate::fasthash::{FxHashMap, fx_hash_bytes};
+use crate::run_text::StringTable;
 
 /// Names seen so far, by their text.
-pub struct NameCache<'a> {
+pub struct NameCache {
     /// Text hash → entry.
     slots: FxHashMap<u64, u32>,
     entries: Vec<Cached>,
     text: String,
     /// Name number → the name as written in the inputs (0: the empty name).
-    raw: Vec<&'a str>,
+    raw: StringTable,
 }
 
 /// A name's number; see [`NameCache::key`].
@@ -24,12 +28,14 @@ pub struct NameNumber(u32);
 
 impl NameNumber {
     /// Whether every occurrence of this text has this number (the text was cached).
+    #[cfg(test)]
     pub fn is_shared(self) -> bool {
         self.0 & Self::UNSHARED == 0
     }
 
-    fn index(self) -> usize {
-        (self.0 & !Self::UNSHARED) as usize
+    /// Its index in the table of names ([`NameCache::into_names`]).
+    pub fn index(self) -> u32 {
+        self.0 & !Self::UNSHARED
     }
 
     const UNSHARED: u32 = 1 << 31;
@@ -42,18 +48,20 @@ struct Cached {
     number: NameNumber,
 }
 
-impl Default for NameCache<'_> {
+impl Default for NameCache {
     fn default() -> Self {
+        let mut raw = StringTable::default();
+        raw.push("");
         Self {
             slots: FxHashMap::default(),
             entries: Vec::new(),
             text: String::new(),
-            raw: vec![""],
+            raw,
         }
     }
 }
 
-impl<'a> NameCache<'a> {
+impl NameCache {
     /// Small enough to stay in the processor's cache: with a few hundred payees (a studio)
     /// every name hits; where names are mostly distinct, a miss in a large table cost more
     /// than normalizing the name again.
@@ -61,7 +69,7 @@ impl<'a> NameCache<'a> {
 
     /// The name's key and its number: equal texts get equal (shared) numbers while the cache
     /// has room; past that, a text not cached gets a new, unshared number each time.
-    pub fn key(&mut self, name: &'a str) -> (NameKey, NameNumber) {
+    pub fn key(&mut self, name: &str) -> (NameKey, NameNumber) {
         if name.is_empty() {
             return (NameKey::default(), NameNumber(0));
         }
@@ -74,8 +82,7 @@ impl<'a> NameCache<'a> {
             }
         }
         let key = NameKey::of(name);
-        let index = self.raw.len() as u32;
-        self.raw.push(name);
+        let index = self.raw.push(name);
         // A text whose hash is taken by another (never seen in practice) is not cached.
         if slot.is_none() && self.entries.len() < Self::MAX_ENTRIES {
             let number = NameNumber(index);
@@ -94,18 +101,9 @@ impl<'a> NameCache<'a> {
         }
     }
 
-    /// The names, by number.
-    pub fn into_names(self) -> Names<'a> {
-        Names(self.raw)
-    }
-}
-
-/// Names by number.
-pub struct Names<'a>(Vec<&'a str>);
-
-impl<'a> Names<'a> {
-    pub fn get(&self, n: NameNumber) -> &'a str {
-        self.0[n.index()]
+    /// The names as written, by [`NameNumber::index`].
+    pub fn into_names(self) -> StringTable {
+        self.raw
     }
 }
 
@@ -126,7 +124,10 @@ mod tests {
         assert!(n.is_shared() && m.is_shared());
         assert_eq!(cache.key(""), (NameKey::default(), NameNumber(0)));
         let names = cache.into_names();
-        assert_eq!((names.get(n), names.get(m)), ("Acme GmbH", "ACME GMBH"));
+        assert_eq!(
+            (names.get(n.index()), names.get(m.index())),
+            ("Acme GmbH", "ACME GMBH")
+        );
     }
 
     #[test]
@@ -144,6 +145,9 @@ mod tests {
         assert!(!a.is_shared() && a != b && k1 == k2);
         assert_eq!(cache.key(&texts[0]).1, NameNumber(1));
         let names = cache.into_names();
-        assert_eq!((names.get(a), names.get(b)), ("Late Payee", "Late Payee"));
+        assert_eq!(
+            (names.get(a.index()), names.get(b.index())),
+            ("Late Payee", "Late Payee")
+        );
     }
 }

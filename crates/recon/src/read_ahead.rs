@@ -15,7 +15,7 @@ pub struct ReadAhead {
 }
 
 impl ReadAhead {
-    const BATCH: usize = 32;
+    pub const BATCH: usize = 32;
 
     fn first_byte(s: &str) -> u8 {
         s.as_bytes().first().copied().unwrap_or(0)
@@ -37,6 +37,32 @@ impl ReadAhead {
                 self.sum ^= Self::first_byte(&l.id)
                     ^ Self::first_byte(&l.payment_reference)
                     ^ Self::first_byte(&l.counterparty);
+            }
+            self.sum = std::hint::black_box(self.sum);
+        }
+    }
+
+    /// The reference fields of the lines a loop over decisions reaches next (`next` gives
+    /// those of the next batch, called at the start of each batch): a pair's reason spells
+    /// the token it shares from them, and the lines come in any memory order.
+    pub fn references<'a, I: Iterator<Item = &'a BankLine>>(
+        &mut self,
+        i: usize,
+        next: impl FnOnce() -> I,
+    ) {
+        if i.is_multiple_of(Self::BATCH) {
+            for l in next() {
+                self.sum ^= Self::first_byte(&l.id) ^ Self::first_byte(&l.payment_reference);
+            }
+            self.sum = std::hint::black_box(self.sum);
+        }
+    }
+
+    /// Strings a loop reaches next (`next` gives those of the next batch).
+    pub fn strs<'a, I: Iterator<Item = &'a str>>(&mut self, i: usize, next: impl FnOnce() -> I) {
+        if i.is_multiple_of(Self::BATCH) {
+            for s in next() {
+                self.sum ^= Self::first_byte(s);
             }
             self.sum = std::hint::black_box(self.sum);
         }

@@ -43,8 +43,8 @@ pub(crate) struct PairEvidence {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct PairNote {
     pub reference: Option<ReferenceHit>,
-    /// Bank-side and book-side counterparty names: a pair of [`RunText::names`], absent when
-    /// `agreement` is `Unknown`.
+    /// Bank-side and book-side counterparty names: an index into [`RunText::name_pairs`],
+    /// absent when `agreement` is `Unknown`.
     pub names: Option<TextIndex>,
     pub gap: i32,
     pub relation: PairRelation,
@@ -301,7 +301,7 @@ impl PairNote {
             )?;
         }
         if let Some(pair) = note.names {
-            let (bank, book) = (2 * pair.get(), 2 * pair.get() + 1);
+            let [bank, book] = text.name_pairs[pair.get() as usize];
             write_name(
                 out,
                 note.agreement,
@@ -377,6 +377,7 @@ mod tests {
             currency: "EUR".into(),
             ids: StringTable::default(),
             names,
+            name_pairs: vec![[0, 1], [2, 3]],
             tokens,
         });
         let amounts = [

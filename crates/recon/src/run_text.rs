@@ -60,8 +60,11 @@ pub struct RunText {
     pub currency: Box<str>,
     /// Ids of fee postings named in reasons.
     pub ids: StringTable,
-    /// Counterparty names: entry `2p` is the bank side of pair `p`, `2p + 1` the book side.
+    /// Counterparty names as written, by number (every name the run read, see
+    /// [`crate::name_cache::NameCache`]).
     pub names: StringTable,
+    /// Pairs of names quoted by reasons: (bank side, book side) numbers in `names`.
+    pub name_pairs: Vec<[u32; 2]>,
     pub tokens: StringTable,
 }
 
