@@ -64,7 +64,38 @@ impl NameKey {
     /// Normalizes `name` while scanning it once; nothing is allocated.
     #[must_use]
     pub fn of(name: &str) -> Self {
-        Self::of_ascii(name.as_bytes()).unwrap_or_else(|| Self::of_chars(name))
+        let bytes = name.as_bytes();
+        if bytes.len() <= SHORT_NAME && bytes.is_ascii() {
+            return Self::of_short_ascii(bytes);
+        }
+        Self::of_ascii(bytes).unwrap_or_else(|| Self::of_chars(name))
+    }
+
+    /// [`NameKey::of_ascii`] for the usual name: ASCII (checked by the caller, a word at a
+    /// time) and short enough that no word can overflow the buffer, so the loop per byte
+    /// has one table look-up and one branch that matters.
+    fn of_short_ascii(name: &[u8]) -> Self {
+        debug_assert!(name.len() <= SHORT_NAME && name.is_ascii());
+        let mut names = NameHashes::default();
+        let mut word = [0u8; SHORT_NAME];
+        let mut len = 0;
+        for &b in name {
+            let v = ASCII_NAME[usize::from(b)];
+            if v > NOT_ASCII {
+                // `len < name.len() <= SHORT_NAME`: the mask never changes the index.
+                word[len & (SHORT_NAME - 1)] = v;
+                len += 1;
+            } else if v == SEPARATOR && len > 0 {
+                let w = &word[..len];
+                names.word(fx_hash_bytes(w), is_legal_suffix(w));
+                len = 0;
+            }
+        }
+        if len > 0 {
+            let w = &word[..len];
+            names.word(fx_hash_bytes(w), is_legal_suffix(w));
+        }
+        names.key()
     }
 
     /// [`NameKey::of`] for ASCII text, a byte at a time: each word is lower-cased into a
@@ -156,6 +187,8 @@ impl NameKey {
 const SEPARATOR: u8 = 0;
 const IN_WORD: u8 = 1;
 const NOT_ASCII: u8 = 2;
+/// Longest name [`NameKey::of_short_ascii`] takes (a power of two).
+const SHORT_NAME: usize = 64;
 const ASCII_NAME: [u8; 256] = {
     let mut t = [NOT_ASCII; 256];
     let mut b = 0;
@@ -277,6 +310,8 @@ mod tests {
     #[test]
     fn the_ascii_path_agrees_with_the_char_path() {
         let long = format!("{} Ltd", "x".repeat(70));
+        let one_word = "y".repeat(SHORT_NAME);
+        let at_bound = format!("{} B.V.", "z".repeat(SHORT_NAME - 5));
         for name in [
             "ACME GMBH",
             "Acme GmbH",
@@ -290,6 +325,9 @@ mod tests {
             "Incorporated Widgets Corporation 3",
             "abcdefghijklm ltd",
             "x-y_z/w 12",
+            "  O'Neil.. , ,Ltd.  ",
+            one_word.as_str(),
+            at_bound.as_str(),
             long.as_str(),
         ] {
             assert_eq!(
@@ -297,6 +335,13 @@ mod tests {
                 NameKey::of_chars(name),
                 "{name}"
             );
+            if name.len() <= SHORT_NAME {
+                assert_eq!(
+                    NameKey::of_short_ascii(name.as_bytes()),
+                    NameKey::of_chars(name),
+                    "{name}"
+                );
+            }
         }
         assert!(NameKey::of_ascii(long.as_bytes()).is_none());
         assert!(NameKey::of_ascii("Müller GmbH".as_bytes()).is_none());
