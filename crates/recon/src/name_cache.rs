@@ -2,22 +2,22 @@
 //! reading a name), and numbered, so reasons can quote a name without keeping a reference per
 //! decision.
 //!
-//! The cache is direct-mapped: a fixed table of slots, each holding one recent name's text
-//! inline with its key and number, chosen by the text's hash. A look-up reads one slot (one
-//! cache line, in a 256 KiB table): where names are mostly distinct (the 1M scenario has
-//! ~200,000 per account) a miss costs little more than the hash, and a new name simply takes
-//! the slot; with a few hundred payees (a studio) nearly every look-up hits.
-//! Each numbered name is copied, as it is read (in input order, a streaming write), into
+//! The cache keeps its own copy of each text it has seen: comparing against the first
+//! occurrence in the inputs instead read a string far back in memory for nearly every line.
+//! Each numbered name is copied too, as it is read (in input order, a streaming write), into
 //! the table that becomes the run's [`crate::run_text::RunText::names`]: a reason names its
 //! pair of names by number, and nothing is read back or copied while deciding.
 
 use crate::counterparty::NameKey;
-use crate::fasthash::fx_hash_bytes;
+use crate::fasthash::{FxHashMap, fx_hash_bytes};
 use crate::run_text::StringTable;
 
-/// Names seen recently, by their text.
+/// Names seen so far, by their text.
 pub struct NameCache {
-    slots: Vec<Slot>,
+    /// Text hash → entry.
+    slots: FxHashMap<u64, u32>,
+    entries: Vec<Cached>,
+    text: String,
     /// Name number → the name as written in the inputs (0: the empty name).
     raw: StringTable,
 }
@@ -27,7 +27,7 @@ pub struct NameCache {
 pub struct NameNumber(u32);
 
 impl NameNumber {
-    /// Whether later occurrences of this text may get this number (the text was cached).
+    /// Whether every occurrence of this text has this number (the text was cached).
     #[cfg(test)]
     pub fn is_shared(self) -> bool {
         self.0 & Self::UNSHARED == 0
@@ -41,73 +41,61 @@ impl NameNumber {
     const UNSHARED: u32 = 1 << 31;
 }
 
-/// Longest name kept in a slot; longer ones (rare) are normalized at every occurrence.
-const INLINE: usize = 35;
-
-/// One cached name: 64 bytes, one cache line.
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct Slot {
-    /// The text's hash (never 0 for a cached text: an empty slot matches nothing).
-    hash: u64,
+struct Cached {
+    start: u32,
+    end: u32,
     key: NameKey,
-    number: u32,
-    len: u8,
-    text: [u8; INLINE],
+    number: NameNumber,
 }
-
-const EMPTY: Slot = Slot {
-    hash: 0,
-    key: NameKey {
-        full: 0,
-        first_word: 0,
-    },
-    number: 0,
-    len: 0,
-    text: [0; INLINE],
-};
 
 impl Default for NameCache {
     fn default() -> Self {
         let mut raw = StringTable::default();
         raw.push("");
         Self {
-            slots: vec![EMPTY; NameCache::SLOTS],
+            slots: FxHashMap::default(),
+            entries: Vec::new(),
+            text: String::new(),
             raw,
         }
     }
 }
 
 impl NameCache {
-    /// Small enough to stay in the processor's cache (256 KiB).
-    const SLOTS: usize = 1 << 12;
+    /// Small enough to stay in the processor's cache: with a few hundred payees (a studio)
+    /// every name hits; where names are mostly distinct, a miss in a large table cost more
+    /// than normalizing the name again.
+    const MAX_ENTRIES: usize = 1 << 12;
 
-    /// The name's key and its number: an occurrence of a text still in its slot gets the
-    /// number of the occurrence that put it there; any other gets a new number (and takes
-    /// the slot). Numbers only ever name their text: which occurrences share one does not
-    /// change anything a reason says.
+    /// The name's key and its number: equal texts get equal (shared) numbers while the cache
+    /// has room; past that, a text not cached gets a new, unshared number each time.
     pub fn key(&mut self, name: &str) -> (NameKey, NameNumber) {
         if name.is_empty() {
             return (NameKey::default(), NameNumber(0));
         }
-        let bytes = name.as_bytes();
-        let hash = fx_hash_bytes(bytes);
-        let slot = &mut self.slots[(hash >> (64 - 12)) as usize];
-        if slot.hash == hash && usize::from(slot.len) == bytes.len() {
-            let len = usize::from(slot.len);
-            if slot.text[..len] == *bytes {
-                return (slot.key, NameNumber(slot.number));
+        let hash = fx_hash_bytes(name.as_bytes());
+        let slot = self.slots.get(&hash).copied();
+        if let Some(slot) = slot {
+            let c = &self.entries[slot as usize];
+            if &self.text[c.start as usize..c.end as usize] == name {
+                return (c.key, c.number);
             }
         }
         let key = NameKey::of(name);
         let index = self.raw.push(name);
-        if bytes.len() <= INLINE {
-            slot.hash = hash;
-            slot.key = key;
-            slot.number = index;
-            slot.len = bytes.len() as u8;
-            slot.text[..bytes.len()].copy_from_slice(bytes);
-            (key, NameNumber(index))
+        // A text whose hash is taken by another (never seen in practice) is not cached.
+        if slot.is_none() && self.entries.len() < Self::MAX_ENTRIES {
+            let number = NameNumber(index);
+            let start = self.text.len() as u32;
+            self.text.push_str(name);
+            self.slots.insert(hash, self.entries.len() as u32);
+            self.entries.push(Cached {
+                start,
+                end: self.text.len() as u32,
+                key,
+                number,
+            });
+            (key, number)
         } else {
             (key, NameNumber(index | NameNumber::UNSHARED))
         }
@@ -143,30 +131,23 @@ mod tests {
     }
 
     #[test]
-    fn every_number_names_its_text_whatever_was_evicted() {
+    fn past_its_bound_the_cache_numbers_each_occurrence() {
         let mut cache = NameCache::default();
-        let texts: Vec<String> = (0..3 * NameCache::SLOTS)
-            .map(|i| format!("Payee {i} Ltd"))
+        let texts: Vec<String> = (0..NameCache::MAX_ENTRIES)
+            .map(|i| format!("P{i}"))
             .collect();
-        let mut seen = Vec::new();
-        for _ in 0..2 {
-            for t in &texts {
-                let (key, number) = cache.key(t);
-                assert_eq!(key, NameKey::of(t));
-                seen.push((number, t.clone()));
-            }
+        for t in &texts {
+            assert!(cache.key(t).1.is_shared());
         }
-        let long = "A Very Long Counterparty Name Limited Partnership".to_owned();
-        let (k1, a) = cache.key(&long);
-        let (k2, b) = cache.key(&long);
-        assert!(!a.is_shared() && a != b && k1 == k2 && k1 == NameKey::of(&long));
+        let extra = "Late Payee".to_owned();
+        let (k1, a) = cache.key(&extra);
+        let (k2, b) = cache.key(&extra);
+        assert!(!a.is_shared() && a != b && k1 == k2);
+        assert_eq!(cache.key(&texts[0]).1, NameNumber(1));
         let names = cache.into_names();
-        for (number, text) in seen {
-            assert_eq!(names.get(number.index()), text);
-        }
         assert_eq!(
             (names.get(a.index()), names.get(b.index())),
-            (&*long, &*long)
+            ("Late Payee", "Late Payee")
         );
     }
 }
