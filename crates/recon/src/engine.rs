@@ -476,13 +476,11 @@ impl<'a> AccountRun<'a> {
             });
             bank_quotes.push(BankQuote::new(l, raw_name));
         }
-        // By time: a counting sort over time slices about as many as the lines (the slice a
-        // power-of-two span of nanoseconds), so that few lines share one, then by the full
-        // order inside a slice. (Slices of a day held ~30 lines each, compared in full.)
-        let shift = time_slice_shift(keyed.iter().map(|k| k.0), keyed.len());
+        // By day first (a counting sort), then by time inside a day.
+        const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
         bucket_sort_by(
             &mut keyed,
-            |k| k.0 >> shift,
+            |k| k.0.div_euclid(NANOS_PER_DAY),
             |a, b| {
                 (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
                     let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
@@ -2043,28 +2041,17 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
             parent[hi as usize] = lo;
         }
     }
-    // Group edges by component: (group, edge index) packed in one word. Groups are numbered
-    // densely in order of first appearance (a root is a bank node, the lowest of its
-    // component), so the sort below counts them instead of falling back to comparisons (the
-    // roots of a few grouped edges spread over every bank line). Groups are solved in that
-    // order; they share nothing and the result is read back in edge order, so the order of
-    // groups does not matter, and inside a group the edges stay in edge order.
+    // Group edges by component: (root, edge index) packed in one word. The order inside a
+    // group does not matter: both solvers below are order-independent.
     let mut order: Vec<u64> = Vec::new();
-    let mut group_of_root = vec![u32::MAX; n_bank];
-    let mut groups = 0u32;
     for (i, e) in edges.iter().enumerate() {
         if alone(e) {
             marked[i] = true;
         } else {
-            let g = &mut group_of_root[find(&mut parent, e.bank) as usize];
-            if *g == u32::MAX {
-                *g = groups;
-                groups += 1;
-            }
-            order.push((u64::from(*g) << 32) | i as u64);
+            order.push((u64::from(find(&mut parent, e.bank)) << 32) | i as u64);
         }
     }
-    drop((parent, bank_degree, book_degree, group_of_root));
+    drop((parent, bank_degree, book_degree));
     bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
     let mut chosen = Vec::new();
     let mut group: Vec<usize> = Vec::new();
@@ -2151,18 +2138,6 @@ fn solve_group(
             chosen.push(g);
         }
     }
-}
-
-/// The shift that divides the span of `times` into at most about `2 n` slices (a time
-/// `t` falls in slice `t >> shift`; slices grow with time, so they agree with its order).
-fn time_slice_shift(times: impl Iterator<Item = i64>, n: usize) -> u32 {
-    let (lo, hi) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    let span = (i128::from(hi) - i128::from(lo)).max(0) as u128;
-    let mut shift = 0;
-    while span >> shift > 2 * n as u128 {
-        shift += 1;
-    }
-    shift
 }
 
 /// A look-up in a handful of distinct keys, remembering the last hit (inputs come in runs).

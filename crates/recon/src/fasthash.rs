@@ -29,9 +29,7 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+            self.add(tail_word(bytes) ^ ((rest.len() as u64) << 56));
         }
     }
     fn write_u64(&mut self, i: u64) {
@@ -51,6 +49,37 @@ impl Hasher for FxHasher {
         // trailing zeros, like amounts in ten-thousandths; rotate the good high bits down.
         self.hash.rotate_left(26)
     }
+}
+
+/// The last `bytes.len() % 8` bytes (1 to 7 of them) as a little-endian word, zero above:
+/// what copying them into a zeroed 8-byte buffer gives, without the copy (a call to `memcpy`
+/// for a length known only at run time, the larger part of hashing a short word).
+#[inline]
+fn tail_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let rest = n % 8;
+    debug_assert!(rest > 0);
+    if n >= 8 {
+        // The last eight bytes, shifted so that only the remainder is left.
+        let last: [u8; 8] = bytes[n - 8..].try_into().unwrap_or([0; 8]);
+        return u64::from_le_bytes(last) >> (8 * (8 - rest));
+    }
+    let mut word = 0u64;
+    let mut at = 0;
+    if rest >= 4 {
+        let four: [u8; 4] = bytes[..4].try_into().unwrap_or([0; 4]);
+        word = u64::from(u32::from_le_bytes(four));
+        at = 4;
+    }
+    if rest - at >= 2 {
+        let two: [u8; 2] = bytes[at..at + 2].try_into().unwrap_or([0; 2]);
+        word |= u64::from(u16::from_le_bytes(two)) << (8 * at);
+        at += 2;
+    }
+    if rest > at {
+        word |= u64::from(bytes[at]) << (8 * at);
+    }
+    word
 }
 
 pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
@@ -115,6 +144,25 @@ impl StreamHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tail_word_is_the_zero_padded_remainder() {
+        let bytes: Vec<u8> = (0..40u8)
+            .map(|i| i.wrapping_mul(37).wrapping_add(201))
+            .collect();
+        for start in 0..8 {
+            for end in start..bytes.len() {
+                let b = &bytes[start..end];
+                let rest = b.len() % 8;
+                if rest == 0 {
+                    continue;
+                }
+                let mut w = [0u8; 8];
+                w[..rest].copy_from_slice(&b[b.len() - rest..]);
+                assert_eq!(tail_word(b), u64::from_le_bytes(w), "{start}..{end}");
+            }
+        }
+    }
 
     #[test]
     fn streaming_equals_whole() {
