@@ -81,6 +81,51 @@ async fn the_demo_is_ready_and_an_owner_connects_maps_and_syncs_a_new_organizati
         let alerts = json(&app, &bookkeeper, "health_alerts", &[]).await;
         assert!(alerts.is_array());
 
+        // QuickBooks' refresh-token deadline inside the reminder window, then past it.
+        let set_qbo_deadline = |days: i64| {
+            let at = chrono::Utc::now() + chrono::Duration::days(days);
+            let db = app.db.clone();
+            async move {
+                const SQL: &str = "UPDATE connections SET expires_at = $1 WHERE provider = 'qbo'";
+                match &db {
+                    control::Db::Sqlite(p) => {
+                        sqlx::query(SQL).bind(at).execute(p).await.unwrap();
+                    }
+                    control::Db::Postgres(p) => {
+                        sqlx::query(SQL).bind(at).execute(p).await.unwrap();
+                    }
+                }
+            }
+        };
+        set_qbo_deadline(5).await;
+        let alerts = json(&app, &bookkeeper, "health_alerts", &[])
+            .await
+            .to_string();
+        assert!(
+            alerts.contains("QuickBooks Online authorization ends on")
+                && alerts.contains("reconnect before then"),
+            "{alerts}"
+        );
+        set_qbo_deadline(-3).await;
+        let alerts = json(&app, &bookkeeper, "health_alerts", &[])
+            .await
+            .to_string();
+        assert!(
+            alerts.contains("QuickBooks Online authorization ended on")
+                && alerts.contains("3 days ago"),
+            "{alerts}"
+        );
+        let health = json(&app, &bookkeeper, "connection_health", &[]).await;
+        assert_eq!(health["rows"][0]["level"], "bad", "{health}");
+        set_qbo_deadline(100).await;
+        let alerts = json(&app, &bookkeeper, "health_alerts", &[])
+            .await
+            .to_string();
+        assert!(
+            !alerts.contains("QuickBooks Online authorization"),
+            "{alerts}"
+        );
+
         // The Reconciliation screen: every statement adds up; the audit log exports as CSV.
         let rec = json(
             &app,

@@ -509,19 +509,18 @@ pub async fn health_alerts() -> Result<Vec<String>, AppError> {
         if c.is_live()
             && let Some(t) = c.expires_at
         {
-            let days = (t.date_naive() - today).num_days();
-            if control::connection_path::Renewal::of(
-                Some(t.date_naive()),
-                today,
-                settings.reminder_window(),
-            )
-            .needs_attention()
-            {
-                alerts.push(format!(
-                    "{} authorization ends on {} ({days} days): reconnect before then",
-                    c.provider.label(),
-                    t.date_naive()
-                ));
+            use control::connection_path::Renewal;
+            let ends = t.date_naive();
+            match Renewal::of(Some(ends), today, settings.reminder_window()) {
+                Renewal::DueSoon { days_left } => alerts.push(format!(
+                    "{} authorization ends on {ends} ({days_left} days): reconnect before then",
+                    c.provider.label()
+                )),
+                Renewal::Expired { days_ago } => alerts.push(format!(
+                    "{} authorization ended on {ends} ({days_ago} days ago): reconnect to resume syncing",
+                    c.provider.label()
+                )),
+                Renewal::Ok { .. } | Renewal::Unknown => {}
             }
         }
     }
