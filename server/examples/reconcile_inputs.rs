@@ -28,10 +28,10 @@ fn main() {
         .map_or(100_000, |a| a.replace('_', "").parse().expect("a number"));
     std::fs::create_dir_all(&dir).expect("output directory");
 
-    // Same density as the engine's benchmark: about 30 bank lines a day, 1.15 lines a movement.
+    // Same data as the engine's benchmark: `target` bank lines, about 30 a day.
     let scenario = Scenario::studio()
         .with_seed(42)
-        .with_movements((target as f64 / 1.15) as usize)
+        .with_bank_lines(target)
         .with_days((target as i64 / 30).max(365))
         .build();
 

@@ -31,8 +31,6 @@ fn main() {
         "bank lines | postings | generate s | reconcile s | cpu s | lines/s | auto prec. | match recall | exc. recall | exc. prec."
     );
     for target in sizes {
-        // A movement yields about 1.15 bank lines on average in the studio mix.
-        let movements = (target as f64 / 1.15) as usize;
         let t0 = Instant::now();
         let days = if one_year {
             365
@@ -41,14 +39,16 @@ fn main() {
         };
         let s = Scenario::studio()
             .with_seed(42)
-            .with_movements(movements)
+            .with_bank_lines(target)
             .with_days(days)
             .build();
         let generated = t0.elapsed().as_secs_f64();
         let rss_inputs = memory("VmRSS");
         let cpu1 = cpu_seconds();
         let t1 = Instant::now();
+        perf_control("enable");
         let result = recon::reconcile(&s.bank, &s.books, &s.mapping, &s.options);
+        perf_control("disable");
         let took = t1.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu1;
         let hwm_reconcile = memory("VmHWM");
@@ -118,4 +118,15 @@ fn memory(key: &str) -> String {
                 .map(|l| l[key.len() + 1..].trim().to_owned())
         })
         .unwrap_or_else(|| "?".to_owned())
+}
+
+/// With `PERF_CTL=FIFO` (and `perf record --control=fifo:FIFO -D -1`), only `recon::reconcile`
+/// is profiled.
+fn perf_control(command: &str) {
+    if let Ok(path) = std::env::var("PERF_CTL") {
+        use std::io::Write;
+        if let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(path) {
+            let _ = writeln!(fifo, "{command}");
+        }
+    }
 }

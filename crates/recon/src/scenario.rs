@@ -61,6 +61,8 @@ pub struct Scenario {
 pub struct ScenarioBuilder {
     seed: u64,
     movements: usize,
+    /// When set, movements are generated until the statements hold at least this many lines.
+    bank_lines: Option<usize>,
     days: i64,
     missing_posting: f64,
     missing_bank_line: f64,
@@ -76,6 +78,7 @@ impl Scenario {
         ScenarioBuilder {
             seed: 1,
             movements: 2_000,
+            bank_lines: None,
             days: 365,
             missing_posting: 0.03,
             missing_bank_line: 0.02,
@@ -96,6 +99,16 @@ impl ScenarioBuilder {
     #[must_use]
     pub fn with_movements(mut self, n: usize) -> Self {
         self.movements = n;
+        self
+    }
+    /// About `n` bank lines (at least `n`, and at most one movement's lines more): movements
+    /// are generated until the statements hold `n` lines. Benchmarks size by this, as the
+    /// lines per movement vary with the mix.
+    #[must_use]
+    pub fn with_bank_lines(mut self, n: usize) -> Self {
+        // About 1.18 lines per movement in the studio mix; this only sizes the payee lists.
+        self.movements = n * 100 / 118;
+        self.bank_lines = Some(n);
         self
     }
     #[must_use]
@@ -275,7 +288,12 @@ impl Generator {
     }
 
     fn run(mut self) -> Scenario {
-        for _ in 0..self.cfg.movements {
+        let mut generated = 0;
+        while match self.cfg.bank_lines {
+            Some(lines) => self.bank.len() < lines,
+            None => generated < self.cfg.movements,
+        } {
+            generated += 1;
             let currency = CURRENCIES[self.rng.below(3) as usize];
             let day = self.rng.range(0, self.cfg.days - 1);
             let roll = self.rng.below(100);
