@@ -83,3 +83,23 @@ fn quality_meets_the_targets_at_benchmark_density() {
     );
     assert_targets(&total);
 }
+
+#[test]
+fn scenarios_sized_by_bank_lines_have_that_many_lines() {
+    for n in [1, 500, 5_000] {
+        let s = Scenario::studio()
+            .with_seed(3)
+            .with_bank_lines(n)
+            .with_days(365)
+            .build();
+        // At least `n`, and no more than one movement's lines (a batch deposit: a few) over.
+        assert!(
+            (n..n + 10).contains(&s.bank.len()),
+            "{n} asked, {} made",
+            s.bank.len()
+        );
+        let report =
+            QualityReport::measure(&s, &reconcile(&s.bank, &s.books, &s.mapping, &s.options));
+        assert!(report.true_matches > 0 || n < 10);
+    }
+}
