@@ -31,7 +31,7 @@ use crate::assignment::{Candidate, assign};
 use crate::bucket_sort::{bucket_sort_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
-use crate::fasthash::{FxHashMap, fx_hash_bytes};
+use crate::fasthash::fx_hash_bytes;
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::name_cache::{NameCache, NameNumber};
@@ -2067,7 +2067,7 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         } else {
             group.clear();
             group.extend(order[start..end].iter().map(|o| (o & 0xFFFF_FFFF) as usize));
-            solve_group(edges, &group, &mut chosen, &mut scratch);
+            solve_group(edges, &group, (n_bank, n_book), &mut chosen, &mut scratch);
         }
         start = end;
     }
@@ -2084,19 +2084,38 @@ struct GroupScratch {
     banks: Vec<u32>,
     books: Vec<u32>,
     candidates: Vec<Candidate>,
+    /// Per line and per posting, the last large group that counted it (`stamp`), then
+    /// whether the best-pair-first pass took it. Sized on the first group too large to be
+    /// small for sure; groups share no line or posting, so nothing is ever reset.
+    bank_seen: Vec<u32>,
+    book_seen: Vec<u32>,
+    stamp: u32,
+    /// `(score order, |gap| and line, posting, edge)` of a large group, sorted.
+    order: Vec<(u64, u64, u64)>,
 }
+
+/// Marks a line or posting taken by the best-pair-first pass (above any stamp).
+const TAKEN: u32 = u32::MAX;
 
 /// One connected group: exactly (Hungarian) when small, best pair first when large.
 fn solve_group(
     edges: &[Edge],
     group: &[usize],
+    (n_bank, n_book): (usize, usize),
     chosen: &mut Vec<usize>,
     scratch: &mut GroupScratch,
 ) {
+    // A group of at most `MAX_EXACT_GROUP` edges has at most as many lines and postings.
+    if group.len() > MAX_EXACT_GROUP
+        && solve_large_group(edges, group, (n_bank, n_book), chosen, scratch)
+    {
+        return;
+    }
     let GroupScratch {
         banks,
         books,
         candidates,
+        ..
     } = scratch;
     banks.clear();
     banks.extend(group.iter().map(|&g| edges[g].bank));
@@ -2106,25 +2125,7 @@ fn solve_group(
     books.extend(group.iter().map(|&g| edges[g].book));
     books.sort_unstable();
     books.dedup();
-    if banks.len() > MAX_EXACT_GROUP || books.len() > MAX_EXACT_GROUP {
-        let mut order: Vec<usize> = group.to_vec();
-        order.sort_unstable_by_key(|&g| {
-            let e = &edges[g];
-            (-e.score, e.gap.abs(), e.bank, e.book)
-        });
-        let mut bank_used: FxHashMap<u32, ()> = FxHashMap::default();
-        let mut book_used: FxHashMap<u32, ()> = FxHashMap::default();
-        for g in order {
-            let e = &edges[g];
-            if bank_used.contains_key(&e.bank) || book_used.contains_key(&e.book) {
-                continue;
-            }
-            bank_used.insert(e.bank, ());
-            book_used.insert(e.book, ());
-            chosen.push(g);
-        }
-        return;
-    }
+    debug_assert!(banks.len() <= MAX_EXACT_GROUP && books.len() <= MAX_EXACT_GROUP);
     candidates.clear();
     candidates.extend(group.iter().filter_map(|&g| {
         let e = &edges[g];
@@ -2140,6 +2141,65 @@ fn solve_group(
             chosen.push(g);
         }
     }
+}
+
+/// A group with more than `MAX_EXACT_GROUP` lines or postings: its pairs best first (by
+/// score, then nearest, then line, then posting), each taken when both ends are free.
+/// Returns false, doing nothing, when the group is small enough to be solved exactly.
+fn solve_large_group(
+    edges: &[Edge],
+    group: &[usize],
+    (n_bank, n_book): (usize, usize),
+    chosen: &mut Vec<usize>,
+    scratch: &mut GroupScratch,
+) -> bool {
+    if scratch.bank_seen.is_empty() {
+        scratch.bank_seen = vec![0; n_bank];
+        scratch.book_seen = vec![0; n_book];
+    }
+    scratch.stamp += 1;
+    let stamp = scratch.stamp;
+    let (mut banks, mut books) = (0usize, 0usize);
+    for &g in group {
+        let e = &edges[g];
+        let seen = &mut scratch.bank_seen[e.bank as usize];
+        if *seen != stamp {
+            *seen = stamp;
+            banks += 1;
+        }
+        let seen = &mut scratch.book_seen[e.book as usize];
+        if *seen != stamp {
+            *seen = stamp;
+            books += 1;
+        }
+    }
+    if banks <= MAX_EXACT_GROUP && books <= MAX_EXACT_GROUP {
+        return false;
+    }
+    // Keys compared as plain integers: `-score` as an unsigned number in the same order.
+    let order = &mut scratch.order;
+    order.clear();
+    order.extend(group.iter().map(|&g| {
+        let e = &edges[g];
+        (
+            (e.score.wrapping_neg() as u64) ^ (1 << 63),
+            u64::from(e.gap.unsigned_abs()) << 32 | u64::from(e.bank),
+            u64::from(e.book) << 32 | g as u64,
+        )
+    }));
+    order.sort_unstable();
+    for &(_, _, book_edge) in order.iter() {
+        let g = (book_edge & 0xFFFF_FFFF) as usize;
+        let e = &edges[g];
+        let (b, k) = (e.bank as usize, e.book as usize);
+        if scratch.bank_seen[b] == TAKEN || scratch.book_seen[k] == TAKEN {
+            continue;
+        }
+        scratch.bank_seen[b] = TAKEN;
+        scratch.book_seen[k] = TAKEN;
+        chosen.push(g);
+    }
+    true
 }
 
 /// A look-up in a handful of distinct keys, remembering the last hit (inputs come in runs).
@@ -2238,6 +2298,62 @@ fn node(key: u64, day: i32, book: usize) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Large groups are solved best pair first: the same choice as sorting the group's
+    /// edges by (score descending, |gap|, line, posting) and taking each pair whose ends are
+    /// free.
+    #[test]
+    fn large_groups_take_the_best_free_pairs_first() {
+        let mut seed = 17u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        for (n_bank, n_book, n_edges) in
+            [(60usize, 70usize, 900usize), (45, 3, 120), (200, 200, 400)]
+        {
+            let mut pairs = std::collections::BTreeSet::new();
+            while pairs.len() < n_edges {
+                pairs.insert((next(n_bank as u64) as u32, next(n_book as u64) as u32));
+            }
+            let edges: Vec<Edge> = pairs
+                .into_iter()
+                .map(|(bank, book)| Edge {
+                    bank,
+                    book,
+                    relation: Relation::Exact,
+                    reference: false,
+                    name: NameAgreement::Unknown,
+                    gap: next(21) as i32 - 10,
+                    score: 1 + next(5) as i64 * 10,
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..edges.len()).collect();
+            order.sort_by_key(|&g| {
+                let e = &edges[g];
+                (-e.score, e.gap.abs(), e.bank, e.book)
+            });
+            let (mut bank_used, mut book_used) = (vec![false; n_bank], vec![false; n_book]);
+            let mut want = Vec::new();
+            for g in order {
+                let e = &edges[g];
+                if !bank_used[e.bank as usize] && !book_used[e.book as usize] {
+                    bank_used[e.bank as usize] = true;
+                    book_used[e.book as usize] = true;
+                    want.push(g);
+                }
+            }
+            want.sort_unstable();
+            // Dense enough to be one component.
+            assert_eq!(
+                assign_edges(&edges, n_bank, n_book),
+                want,
+                "{n_bank} x {n_book}"
+            );
+        }
+    }
 
     #[test]
     fn keep_best_keeps_what_a_full_sort_would() {
