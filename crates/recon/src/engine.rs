@@ -45,7 +45,7 @@ use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
 use crate::run_text::{RunText, SharedText, StringTable};
 use crate::runs::{Cursors, Dated, DayCursor, Runs};
 use crate::sentence::Sentence;
-use crate::subset::find_subsets;
+use crate::subset::Subsets;
 use crate::window::{Node, SlidingIndex};
 use crate::working::working_vec;
 
@@ -110,6 +110,11 @@ struct Pool {
     named_cursors: Cursors,
     /// Scratch for [`AccountRun::nearby`].
     picked: Vec<(i32, u32)>,
+    /// What [`AccountRun::nearby`] found last.
+    nearest: Vec<u32>,
+    /// The candidates' values and the subset search, kept from one search to the next.
+    values: Vec<i64>,
+    subsets: Subsets,
 }
 
 /// What the candidate search needs of a bank line.
@@ -1400,7 +1405,7 @@ impl<'a> AccountRun<'a> {
     // ---- stage 4: groups ---------------------------------------------------------------------
 
     /// Leftover indices of one side (`pool`, day-ordered), same sign as `units` and smaller,
-    /// nearest to `day` first, at most `limit`; without a name, a day after `day` counts
+    /// nearest to `day` first, at most `limit`, into `pool.nearest`; without a name, a day after `day` counts
     /// `after_weight` times as far as a day before it. With `name`, only that counterparty's leftovers
     /// (`named` is the pool grouped by name) are considered.
     #[allow(clippy::too_many_arguments)]
@@ -1414,7 +1419,7 @@ impl<'a> AccountRun<'a> {
         name: Option<NameKey>,
         limit: usize,
         after_weight: i32,
-    ) -> Vec<u32> {
+    ) {
         let fits = |i: u32| {
             let (u, taken) = if books_side {
                 let f = &self.book[i as usize];
@@ -1426,9 +1431,11 @@ impl<'a> AccountRun<'a> {
         };
         let mut picked = std::mem::take(&mut pool.picked);
         picked.clear();
+        pool.nearest.clear();
         if let Some(want) = name {
             let Some(run) = pool.named.id(&want.full) else {
-                return Vec::new();
+                pool.picked = picked;
+                return;
             };
             for &Dated { day: d, index: i } in
                 pool.named.dated_from(&mut pool.named_cursors, run, lo)
@@ -1472,9 +1479,8 @@ impl<'a> AccountRun<'a> {
             }
             picked.sort_unstable();
         }
-        let nearest = picked.iter().map(|&(_, i)| i).collect();
+        pool.nearest.extend(picked.iter().map(|&(_, i)| i));
         pool.picked = picked;
-        nearest
     }
 
     /// The leftovers among `indices` (in day order) of one side, as a [`Pool`].
@@ -1511,6 +1517,9 @@ impl<'a> AccountRun<'a> {
             all_cursor: DayCursor::default(),
             named_cursors,
             picked: Vec::new(),
+            nearest: Vec::new(),
+            values: Vec::new(),
+            subsets: Subsets::default(),
         }
     }
 
@@ -1544,7 +1553,7 @@ impl<'a> AccountRun<'a> {
                 {
                     let same_name = true;
                     let name = same_name.then_some(f.name);
-                    let cands = self.nearby(
+                    self.nearby(
                         true,
                         &mut pool,
                         f.day,
@@ -1554,20 +1563,20 @@ impl<'a> AccountRun<'a> {
                         self.options.subset_candidates,
                         1,
                     );
+                    let cands = &pool.nearest;
                     if cands.len() < 2 {
                         continue;
                     }
-                    let values: Vec<i64> = cands
-                        .iter()
-                        .map(|&k| self.book[k as usize].units.abs())
-                        .collect();
-                    let found =
-                        find_subsets(&values, target.abs(), self.options.max_group_size, 2, None);
-                    let Some(first) = found.first() else {
+                    pool.values.clear();
+                    (pool.values).extend(cands.iter().map(|&k| self.book[k as usize].units.abs()));
+                    let subsets = &mut pool.subsets;
+                    let max_size = self.options.max_group_size;
+                    subsets.search(&pool.values, target.abs(), max_size, 2, None);
+                    let Some(first) = subsets.first() else {
                         continue;
                     };
                     let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
-                    let unique = found.len() == 1;
+                    let unique = subsets.count() == 1;
                     let group = (books, unique, same_name, net_of_fee);
                     self.push_one_to_many(b, group, &mut fees);
                     break 'targets;
@@ -1716,7 +1725,7 @@ impl<'a> AccountRun<'a> {
                     continue;
                 }
                 let name = same_name.then_some(f.name);
-                let cands = self.nearby(
+                self.nearby(
                     false,
                     &mut pool,
                     f.day,
@@ -1726,31 +1735,26 @@ impl<'a> AccountRun<'a> {
                     limit,
                     after_weight,
                 );
+                let cands = &pool.nearest;
                 if cands.len() < 2 {
                     continue;
                 }
-                let values: Vec<i64> = cands
-                    .iter()
-                    .map(|&b| self.bank[b as usize].units.abs())
-                    .collect();
-                let found = if same_name {
-                    find_subsets(&values, f.units.abs(), self.options.max_group_size, 2, None)
+                pool.values.clear();
+                (pool.values).extend(cands.iter().map(|&b| self.bank[b as usize].units.abs()));
+                let (subsets, max_size) = (&mut pool.subsets, self.options.max_group_size);
+                if same_name {
+                    subsets.search(&pool.values, f.units.abs(), max_size, 2, None);
                 } else {
                     if self.name_free_budget == 0 {
                         break;
                     }
-                    find_subsets(
-                        &values,
-                        f.units.abs(),
-                        self.options.max_group_size,
-                        2,
-                        Some(&mut self.name_free_budget),
-                    )
-                };
-                let Some(first) = found.first() else {
+                    let budget = Some(&mut self.name_free_budget);
+                    subsets.search(&pool.values, f.units.abs(), max_size, 2, budget);
+                }
+                let Some(first) = subsets.first() else {
                     continue;
                 };
-                let unique = found.len() == 1;
+                let unique = subsets.count() == 1;
                 if !unique && !same_name {
                     // Several name-free combinations fit: taking one would likely steal lines
                     // that belong to another deposit. Leave them to the exception queue.
