@@ -46,7 +46,7 @@ use crate::run_text::{RunText, SharedText, StringTable};
 use crate::runs::{Cursors, Dated, DayCursor, Runs};
 use crate::sentence::Sentence;
 use crate::subset::Subsets;
-use crate::window::{Node, SlidingIndex};
+use crate::window::{Node, PairNode, SlidingIndex, SlidingPair};
 use crate::working::working_vec;
 
 /// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
@@ -99,6 +99,38 @@ struct Edge {
     name: NameAgreement,
     gap: i32,
     score: i64,
+}
+
+/// One bank line's candidates, each posting once: the same pair found through several
+/// indexes is merged as it comes (the lowest relation, a reference if any found it).
+struct Merged {
+    edges: Vec<Edge>,
+    /// Where posting `k` is in `edges` (low half), when it was put there for line `bank`
+    /// (high half).
+    slot: Vec<u64>,
+    bank: u64,
+}
+
+impl Merged {
+    /// Starts the candidates of line `b` (those of the line before must have been taken).
+    fn start(&mut self, b: usize) {
+        debug_assert!(self.edges.is_empty());
+        self.bank = b as u64;
+    }
+
+    fn push(&mut self, e: Edge) {
+        let at = &mut self.slot[e.book as usize];
+        if *at >> 32 == self.bank {
+            let kept = &mut self.edges[(*at & 0xFFFF_FFFF) as usize];
+            if (e.relation as u8) < (kept.relation as u8) {
+                kept.relation = e.relation;
+            }
+            kept.reference |= e.reference;
+        } else {
+            *at = self.bank << 32 | self.edges.len() as u64;
+            self.edges.push(e);
+        }
+    }
 }
 
 /// Leftovers in day order, and grouped by counterparty (each group in day order), with the
@@ -727,56 +759,47 @@ impl<'a> AccountRun<'a> {
 
     fn candidate_edges(&mut self) -> Vec<Edge> {
         let mut edges = working_vec(self.bank.len() * 2);
-        let mut local: Vec<Edge> = Vec::with_capacity(32);
-        let mut merged: Vec<Edge> = Vec::with_capacity(32);
-        let mut slot = vec![u64::MAX; self.book.len()];
+        let mut merged = Merged {
+            edges: Vec::with_capacity(32),
+            slot: vec![u64::MAX; self.book.len()],
+            bank: 0,
+        };
         let lead = self.options.max_lead_days;
         let lag = self.options.max_lag_days;
         let reference_window = self.options.reference_window_days;
-        // Bank lines come in day order, so the windows only slide forwards.
-        let mut amounts = SlidingIndex::new(self.amount_nodes());
-        let mut names = SlidingIndex::new(self.name_nodes());
+        // Bank lines come in day order, so the windows only slide forwards. The amount and
+        // payee windows cover the same days: one walk over the postings serves both.
+        let mut amounts_names = SlidingPair::new(self.amount_name_nodes());
         let mut tokens = SlidingIndex::new(self.token_nodes());
         for b in 0..self.bank.len() {
-            local.clear();
+            merged.start(b);
             let facts = &self.bank[b];
-            amounts.slide(facts.day - lead, facts.day + lag);
-            names.slide(facts.day - lead, facts.day + lag);
+            amounts_names.slide(facts.day - lead, facts.day + lag);
             tokens.slide(facts.day - reference_window, facts.day + reference_window);
-            self.push_amount_candidates(b, facts.units, Relation::Exact, &amounts, &mut local);
+            self.push_amount_candidates(
+                b,
+                facts.units,
+                Relation::Exact,
+                &amounts_names,
+                &mut merged,
+            );
             if facts.fee_units > 0 {
                 // Bank amount = principal − fee for both directions (debits grow, credits shrink).
                 let principal = facts.units.saturating_add(facts.fee_units);
                 let relation = Relation::Principal;
-                self.push_amount_candidates(b, principal, relation, &amounts, &mut local);
+                self.push_amount_candidates(b, principal, relation, &amounts_names, &mut merged);
             }
-            self.push_reference_candidates(b, &tokens, &mut local);
-            self.push_mistyped_candidates(b, &names, &mut local);
-            if local.is_empty() {
+            self.push_reference_candidates(b, &tokens, &mut merged);
+            self.push_mistyped_candidates(b, &amounts_names, &mut merged);
+            let merged = &mut merged.edges;
+            if merged.is_empty() {
                 continue;
             }
-            // Merge the same pair found through several indexes: the lowest relation, a
-            // reference if any found it. `slot[k]` says where posting `k` is in `merged`,
-            // when it was put there for this line.
-            merged.clear();
-            for e in local.drain(..) {
-                let at = &mut slot[e.book as usize];
-                if *at >> 32 == b as u64 {
-                    let kept = &mut merged[(*at & 0xFFFF_FFFF) as usize];
-                    if (e.relation as u8) < (kept.relation as u8) {
-                        kept.relation = e.relation;
-                    }
-                    kept.reference |= e.reference;
-                } else {
-                    *at = (b as u64) << 32 | merged.len() as u64;
-                    merged.push(e);
-                }
-            }
-            for e in &mut merged {
+            for e in merged.iter_mut() {
                 e.score = score(e);
             }
             // The best few, by score then posting (each posting once, so the order is total).
-            keep_best(&mut merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+            keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
             for e in merged.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
                 // have been found: a duplicate posting must not be spent on a stranger's line.
@@ -793,9 +816,17 @@ impl<'a> AccountRun<'a> {
         edges
     }
 
-    /// Every posting, keyed by amount (units), for a [`SlidingIndex`].
-    fn amount_nodes(&self) -> Vec<Node> {
-        self.amount_nodes_of(|_, _| true)
+    /// Every posting keyed by amount (units) and, when it has a counterparty and is not a
+    /// fee posting, by name, for a [`SlidingPair`].
+    fn amount_name_nodes(&self) -> Vec<PairNode> {
+        (self.book.iter().enumerate())
+            .map(|(k, f)| PairNode {
+                first: f.units as u64,
+                second: if f.is_fee { 0 } else { f.name.full },
+                day: f.day,
+                book: k as u32,
+            })
+            .collect()
     }
 
     /// The postings a stage can use, keyed by amount: a window that only holds those slides
@@ -812,12 +843,8 @@ impl<'a> AccountRun<'a> {
         self.amount_nodes_of(|k, f| f.is_fee && !self.book_taken[k])
     }
 
-    /// Postings with a counterparty, fee postings left out, keyed by name.
-    fn name_nodes(&self) -> Vec<Node> {
-        self.name_nodes_of(|_| true)
-    }
-
-    /// The same, of the postings `keep` accepts.
+    /// Postings with a counterparty, fee postings left out, of those `keep` accepts, keyed
+    /// by name.
     fn name_nodes_of(&self, keep: impl Fn(usize) -> bool) -> Vec<Node> {
         let kept = || {
             (self.book.iter().enumerate())
@@ -847,17 +874,17 @@ impl<'a> AccountRun<'a> {
         b: usize,
         units: i64,
         relation: Relation,
-        amounts: &SlidingIndex,
-        out: &mut Vec<Edge>,
+        amounts: &SlidingPair,
+        out: &mut Merged,
     ) {
-        for k in amounts.get(units as u64).take(64) {
+        for k in amounts.get_first(units as u64).take(64) {
             out.push(self.edge(b, k.book as usize, relation, false));
         }
     }
 
     /// Postings sharing a token with the line, in the reference window (`tokens` holds only
     /// tokens on at most `MAX_REFERENCE_FANOUT` postings).
-    fn push_reference_candidates(&self, b: usize, tokens: &SlidingIndex, out: &mut Vec<Edge>) {
+    fn push_reference_candidates(&self, b: usize, tokens: &SlidingIndex, out: &mut Merged) {
         let facts = &self.bank[b];
         for t in self.words_of(b).iter().flat_map(|w| w.hashes()) {
             for &Node { book: k, .. } in tokens.get(t) {
@@ -877,12 +904,12 @@ impl<'a> AccountRun<'a> {
     }
 
     /// Same payee nearby, amount that looks mistyped: an amount-mismatch candidate.
-    fn push_mistyped_candidates(&self, b: usize, names: &SlidingIndex, out: &mut Vec<Edge>) {
+    fn push_mistyped_candidates(&self, b: usize, names: &SlidingPair, out: &mut Merged) {
         let f = &self.bank[b];
         if f.name.is_empty() {
             return;
         }
-        for &Node { book: k, .. } in names.get(f.name.full).take(64) {
+        for &PairNode { book: k, .. } in names.get_second(f.name.full).take(64) {
             let kf = &self.book[k as usize];
             if kf.units != f.units && looks_mistyped(f.units / self.minor, kf.units / self.minor) {
                 out.push(self.edge(b, k as usize, Relation::Mismatch, false));
@@ -2357,6 +2384,43 @@ mod tests {
                 "{n_bank} x {n_book}"
             );
         }
+    }
+
+    #[test]
+    fn merged_keeps_each_posting_once_per_line() {
+        let edge = |bank: u32, book: u32, relation: Relation, reference: bool| Edge {
+            bank,
+            book,
+            relation,
+            reference,
+            name: NameAgreement::Unknown,
+            gap: 0,
+            score: 0,
+        };
+        let mut merged = Merged {
+            edges: Vec::new(),
+            slot: vec![u64::MAX; 4],
+            bank: 0,
+        };
+        merged.start(0);
+        merged.push(edge(0, 2, Relation::Principal, false));
+        merged.push(edge(0, 1, Relation::Exact, false));
+        merged.push(edge(0, 2, Relation::Mismatch, true));
+        merged.push(edge(0, 1, Relation::Mismatch, false));
+        let got: Vec<_> = (merged.edges.drain(..))
+            .map(|e| (e.book, e.relation, e.reference))
+            .collect();
+        assert_eq!(
+            got,
+            [(2, Relation::Principal, true), (1, Relation::Exact, false)]
+        );
+        // The next line starts afresh, whatever the slots still say.
+        merged.start(1);
+        merged.push(edge(1, 2, Relation::Mismatch, false));
+        let got: Vec<_> = (merged.edges.drain(..))
+            .map(|e| (e.book, e.relation, e.reference))
+            .collect();
+        assert_eq!(got, [(2, Relation::Mismatch, false)]);
     }
 
     #[test]
