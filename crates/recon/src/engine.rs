@@ -118,6 +118,14 @@ impl Merged {
         self.bank = b as u64;
     }
 
+    /// Posting `k`'s edge, when it is among the line's candidates.
+    #[inline]
+    fn get_mut(&mut self, k: usize) -> Option<&mut Edge> {
+        let at = self.slot[k];
+        (at >> 32 == self.bank).then(|| &mut self.edges[(at & 0xFFFF_FFFF) as usize])
+    }
+
+    #[inline]
     fn push(&mut self, e: Edge) {
         let at = &mut self.slot[e.book as usize];
         if *at >> 32 == self.bank {
@@ -130,6 +138,28 @@ impl Merged {
             *at = self.bank << 32 | self.edges.len() as u64;
             self.edges.push(e);
         }
+    }
+}
+
+/// The best `MAX_EDGES_PER_LINE` edges offered (each posting at most once), in the order of
+/// [`keep_best`]: by score, then posting.
+#[derive(Default)]
+struct BestEdges {
+    edges: Vec<Edge>,
+}
+
+impl BestEdges {
+    #[inline]
+    fn offer(&mut self, e: Edge) {
+        let key = |e: &Edge| (-e.score, e.book);
+        if self.edges.len() == MAX_EDGES_PER_LINE {
+            if key(&e) >= key(&self.edges[MAX_EDGES_PER_LINE - 1]) {
+                return;
+            }
+            self.edges.pop();
+        }
+        let at = self.edges.partition_point(|x| key(x) < key(&e));
+        self.edges.insert(at, e);
     }
 }
 
@@ -771,32 +801,34 @@ impl<'a> AccountRun<'a> {
         // payee windows cover the same days: one walk over the postings serves both.
         let mut amounts_names = SlidingPair::new(self.amount_name_nodes());
         let mut tokens = SlidingIndex::new(self.token_nodes());
+        let mut by_amount = BestEdges::default();
         for b in 0..self.bank.len() {
             merged.start(b);
             let facts = &self.bank[b];
             amounts_names.slide(facts.day - lead, facts.day + lag);
             tokens.slide(facts.day - reference_window, facts.day + reference_window);
-            self.push_amount_candidates(
-                b,
-                facts.units,
-                Relation::Exact,
-                &amounts_names,
-                &mut merged,
-            );
+            // The few candidates by reference and by payee first: a posting found by amount
+            // too joins them; one found by amount alone has its final score at once, and only
+            // the best of those can be among the line's best (a common amount finds dozens).
+            self.push_reference_candidates(b, &tokens, &mut merged);
+            self.push_mistyped_candidates(b, &amounts_names, &mut merged);
+            let relation = Relation::Exact;
+            let found = (&amounts_names, &mut merged, &mut by_amount);
+            self.push_amount_candidates(b, facts.units, relation, found);
             if facts.fee_units > 0 {
                 // Bank amount = principal − fee for both directions (debits grow, credits shrink).
                 let principal = facts.units.saturating_add(facts.fee_units);
                 let relation = Relation::Principal;
-                self.push_amount_candidates(b, principal, relation, &amounts_names, &mut merged);
+                let found = (&amounts_names, &mut merged, &mut by_amount);
+                self.push_amount_candidates(b, principal, relation, found);
             }
-            self.push_reference_candidates(b, &tokens, &mut merged);
-            self.push_mistyped_candidates(b, &amounts_names, &mut merged);
             let merged = &mut merged.edges;
-            if merged.is_empty() {
-                continue;
-            }
             for e in merged.iter_mut() {
                 e.score = score(e);
+            }
+            merged.append(&mut by_amount.edges);
+            if merged.is_empty() {
+                continue;
             }
             // The best few, by score then posting (each posting once, so the order is total).
             keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
@@ -868,17 +900,27 @@ impl<'a> AccountRun<'a> {
         nodes
     }
 
-    /// Postings of `units` in the window, at most 64.
+    /// Postings of `units` in the window, at most 64: merged into the line's candidates when
+    /// found there already, else (scored) offered to `by_amount`. To be called after every
+    /// other search of the line (an edge in `by_amount` must not be found again).
     fn push_amount_candidates(
         &self,
         b: usize,
         units: i64,
         relation: Relation,
-        amounts: &SlidingPair,
-        out: &mut Merged,
+        (amounts, merged, by_amount): (&SlidingPair, &mut Merged, &mut BestEdges),
     ) {
-        for k in amounts.get_first(units as u64).take(64) {
-            out.push(self.edge(b, k.book as usize, relation, false));
+        for node in amounts.get_first(units as u64).take(64) {
+            let k = node.book as usize;
+            if let Some(kept) = merged.get_mut(k) {
+                if (relation as u8) < (kept.relation as u8) {
+                    kept.relation = relation;
+                }
+                continue;
+            }
+            let mut e = self.edge(b, k, relation, false);
+            e.score = score(&e);
+            by_amount.offer(e);
         }
     }
 
@@ -2421,6 +2463,40 @@ mod tests {
             .map(|e| (e.book, e.relation, e.reference))
             .collect();
         assert_eq!(got, [(2, Relation::Mismatch, false)]);
+    }
+
+    #[test]
+    fn best_edges_keeps_what_keep_best_would() {
+        let mut seed = 41u64;
+        for len in [0usize, 3, 8, 9, 40] {
+            let mut books: Vec<u32> = (0..len as u32).collect();
+            let mut edges: Vec<Edge> = Vec::new();
+            while let Some(book) = books.pop() {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                edges.push(Edge {
+                    bank: 0,
+                    book: book * 7 % 41,
+                    relation: Relation::Exact,
+                    reference: false,
+                    name: NameAgreement::Unknown,
+                    gap: 0,
+                    score: ((seed >> 33) % 6) as i64,
+                });
+            }
+            let mut best = BestEdges::default();
+            for &e in &edges {
+                best.offer(e);
+            }
+            let mut want = edges;
+            keep_best(&mut want, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+            let key = |e: &Edge| (e.score, e.book);
+            assert_eq!(
+                best.edges.iter().map(key).collect::<Vec<_>>(),
+                want.iter().map(key).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
