@@ -158,8 +158,15 @@ impl BestEdges {
             }
             self.edges.pop();
         }
-        let at = self.edges.partition_point(|x| key(x) < key(&e));
-        self.edges.insert(at, e);
+        // Moved up from the end past every kept edge it beats (a few at most: no `insert`,
+        // which calls `memmove`).
+        self.edges.push(e);
+        let mut at = self.edges.len() - 1;
+        while at > 0 && key(&self.edges[at - 1]) > key(&e) {
+            self.edges[at] = self.edges[at - 1];
+            at -= 1;
+        }
+        self.edges[at] = e;
     }
 }
 

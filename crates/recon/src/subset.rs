@@ -138,40 +138,44 @@ fn walk(
     (picked, sums): (&mut [usize], &mut [i64]),
     mut found: impl FnMut(&[usize], usize) -> usize,
 ) -> usize {
-    // `picked[..depth]`: the values taken so far; `sums[d]`: their sum before `picked[d]`.
+    // `picked[..depth]`: the values taken so far; `sums[d]`: their sum before `picked[d]`;
+    // `slots`: how many more may be taken (`max_size - depth`).
     let mut depth = 0;
+    let mut slots = max_size as i64;
     let mut sum = 0i64;
     let mut i = 0;
-    let mut count = 0;
-    while count < limit && budget > 0 {
+    if limit == 0 {
+        return budget;
+    }
+    while budget > 0 {
         // Values only get smaller from `i`: if even the slots left of this one fall short
         // (or none is left), this level is done; go back to the one above.
-        let short = match values.get(i) {
-            Some(&v) => {
-                budget -= 1;
-                sum + v * ((max_size - depth) as i64) < target
+        if let Some(&v) = values.get(i) {
+            budget -= 1;
+            if sum + v * slots >= target {
+                let next = sum + v;
+                if next < target {
+                    if slots > 1 {
+                        picked[depth] = i;
+                        sums[depth] = sum;
+                        depth += 1;
+                        slots -= 1;
+                        sum = next;
+                    }
+                } else if next == target && depth >= 1 && found(&picked[..depth], i) >= limit {
+                    break;
+                }
+                i += 1;
+                continue;
             }
-            None => true,
-        };
-        if short {
-            if depth == 0 {
-                break;
-            }
-            depth -= 1;
-            i = picked[depth] + 1;
-            sum = sums[depth];
-            continue;
         }
-        let next = sum + values[i];
-        if next < target && depth + 1 < max_size {
-            picked[depth] = i;
-            sums[depth] = sum;
-            depth += 1;
-            sum = next;
-        } else if next == target && depth >= 1 {
-            count = found(&picked[..depth], i);
+        if depth == 0 {
+            break;
         }
-        i += 1;
+        depth -= 1;
+        slots += 1;
+        i = picked[depth] + 1;
+        sum = sums[depth];
     }
     budget
 }
