@@ -27,7 +27,7 @@ use rust_decimal::Decimal;
 use crate::amount::{
     NOT_PACKED, looks_mistyped, looks_mistyped_leading, minor_unit, pack, to_units, unpack,
 };
-use crate::assignment::{Candidate, assign};
+use crate::assignment::{Assigner, Candidate};
 use crate::bucket_sort::{bucket_sort_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
@@ -1559,8 +1559,9 @@ impl<'a> AccountRun<'a> {
         pool.picked = picked;
     }
 
-    /// The leftovers among `indices` (in day order) of one side, as a [`Pool`].
-    fn pool(&self, books_side: bool, indices: impl Iterator<Item = u32>) -> Pool {
+    /// The leftovers among `indices` (in day order) of one side, as a [`Pool`]; grouped by
+    /// counterparty only when `by_name` (else `named` is empty).
+    fn pool(&self, books_side: bool, indices: impl Iterator<Item = u32>, by_name: bool) -> Pool {
         let fact = |i: u32| {
             if books_side {
                 (self.book[i as usize].day, self.book[i as usize].name)
@@ -1576,6 +1577,7 @@ impl<'a> AccountRun<'a> {
             .collect();
         let mut sorted: Vec<(u64, Dated)> = all
             .iter()
+            .filter(|_| by_name)
             .map(|&d| (fact(d.index).1.full, d))
             .filter(|&(n, _)| n != 0)
             .collect();
@@ -1604,6 +1606,7 @@ impl<'a> AccountRun<'a> {
             true,
             (0..self.book.len() as u32)
                 .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee),
+            true,
         );
         if pool.all.is_empty() {
             return;
@@ -1768,6 +1771,8 @@ impl<'a> AccountRun<'a> {
         let mut pool = self.pool(
             false,
             (0..self.bank.len() as u32).filter(|&b| !self.bank_taken[b as usize]),
+            // The name-free search walks the leftovers by day only.
+            same_name,
         );
         if pool.all.len() < 2 {
             return;
@@ -2164,6 +2169,7 @@ struct GroupScratch {
     banks: Vec<u32>,
     books: Vec<u32>,
     candidates: Vec<Candidate>,
+    assigner: Assigner,
     /// Per line and per posting, the last large group that counted it (`stamp`), then
     /// whether the best-pair-first pass took it. Sized on the first group too large to be
     /// small for sure; groups share no line or posting, so nothing is ever reset.
@@ -2195,6 +2201,7 @@ fn solve_group(
         banks,
         books,
         candidates,
+        assigner,
         ..
     } = scratch;
     banks.clear();
@@ -2215,7 +2222,7 @@ fn solve_group(
             score: e.score,
         })
     }));
-    let result = assign(banks.len(), books.len(), candidates);
+    let result = assigner.assign(banks.len(), books.len(), candidates);
     for (&g, c) in group.iter().zip(candidates.iter()) {
         if result[c.row] == Some(c.col) {
             chosen.push(g);
