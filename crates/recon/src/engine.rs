@@ -27,11 +27,11 @@ use rust_decimal::Decimal;
 use crate::amount::{
     NOT_PACKED, looks_mistyped, looks_mistyped_leading, minor_unit, pack, to_units, unpack,
 };
-use crate::assignment::{Candidate, assign};
+use crate::assignment::{Assigner, Candidate};
 use crate::bucket_sort::{bucket_sort_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
-use crate::fasthash::{FxHashMap, fx_hash_bytes};
+use crate::fasthash::fx_hash_bytes;
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::name_cache::{NameCache, NameNumber};
@@ -45,8 +45,8 @@ use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
 use crate::run_text::{RunText, SharedText, StringTable};
 use crate::runs::{Cursors, Dated, DayCursor, Runs};
 use crate::sentence::Sentence;
-use crate::subset::find_subsets;
-use crate::window::{Node, SlidingIndex};
+use crate::subset::Subsets;
+use crate::window::{Node, PairNode, SlidingIndex, SlidingPair};
 use crate::working::working_vec;
 
 /// Score weights. Reference beats amount beats counterparty beats date, as in every matcher
@@ -101,6 +101,75 @@ struct Edge {
     score: i64,
 }
 
+/// One bank line's candidates, each posting once: the same pair found through several
+/// indexes is merged as it comes (the lowest relation, a reference if any found it).
+struct Merged {
+    edges: Vec<Edge>,
+    /// Where posting `k` is in `edges` (low half), when it was put there for line `bank`
+    /// (high half).
+    slot: Vec<u64>,
+    bank: u64,
+}
+
+impl Merged {
+    /// Starts the candidates of line `b` (those of the line before must have been taken).
+    fn start(&mut self, b: usize) {
+        debug_assert!(self.edges.is_empty());
+        self.bank = b as u64;
+    }
+
+    /// Posting `k`'s edge, when it is among the line's candidates.
+    #[inline]
+    fn get_mut(&mut self, k: usize) -> Option<&mut Edge> {
+        let at = self.slot[k];
+        (at >> 32 == self.bank).then(|| &mut self.edges[(at & 0xFFFF_FFFF) as usize])
+    }
+
+    #[inline]
+    fn push(&mut self, e: Edge) {
+        let at = &mut self.slot[e.book as usize];
+        if *at >> 32 == self.bank {
+            let kept = &mut self.edges[(*at & 0xFFFF_FFFF) as usize];
+            if (e.relation as u8) < (kept.relation as u8) {
+                kept.relation = e.relation;
+            }
+            kept.reference |= e.reference;
+        } else {
+            *at = self.bank << 32 | self.edges.len() as u64;
+            self.edges.push(e);
+        }
+    }
+}
+
+/// The best `MAX_EDGES_PER_LINE` edges offered (each posting at most once), in the order of
+/// [`keep_best`]: by score, then posting.
+#[derive(Default)]
+struct BestEdges {
+    edges: Vec<Edge>,
+}
+
+impl BestEdges {
+    #[inline]
+    fn offer(&mut self, e: Edge) {
+        let key = |e: &Edge| (-e.score, e.book);
+        if self.edges.len() == MAX_EDGES_PER_LINE {
+            if key(&e) >= key(&self.edges[MAX_EDGES_PER_LINE - 1]) {
+                return;
+            }
+            self.edges.pop();
+        }
+        // Moved up from the end past every kept edge it beats (a few at most: no `insert`,
+        // which calls `memmove`).
+        self.edges.push(e);
+        let mut at = self.edges.len() - 1;
+        while at > 0 && key(&self.edges[at - 1]) > key(&e) {
+            self.edges[at] = self.edges[at - 1];
+            at -= 1;
+        }
+        self.edges[at] = e;
+    }
+}
+
 /// Leftovers in day order, and grouped by counterparty (each group in day order), with the
 /// cursors a stage walking in day order keeps into them.
 struct Pool {
@@ -110,6 +179,11 @@ struct Pool {
     named_cursors: Cursors,
     /// Scratch for [`AccountRun::nearby`].
     picked: Vec<(i32, u32)>,
+    /// What [`AccountRun::nearby`] found last.
+    nearest: Vec<u32>,
+    /// The candidates' values and the subset search, kept from one search to the next.
+    values: Vec<i64>,
+    subsets: Subsets,
 }
 
 /// What the candidate search needs of a bank line.
@@ -722,56 +796,49 @@ impl<'a> AccountRun<'a> {
 
     fn candidate_edges(&mut self) -> Vec<Edge> {
         let mut edges = working_vec(self.bank.len() * 2);
-        let mut local: Vec<Edge> = Vec::with_capacity(32);
-        let mut merged: Vec<Edge> = Vec::with_capacity(32);
-        let mut slot = vec![u64::MAX; self.book.len()];
+        let mut merged = Merged {
+            edges: Vec::with_capacity(32),
+            slot: vec![u64::MAX; self.book.len()],
+            bank: 0,
+        };
         let lead = self.options.max_lead_days;
         let lag = self.options.max_lag_days;
         let reference_window = self.options.reference_window_days;
-        // Bank lines come in day order, so the windows only slide forwards.
-        let mut amounts = SlidingIndex::new(self.amount_nodes());
-        let mut names = SlidingIndex::new(self.name_nodes());
+        // Bank lines come in day order, so the windows only slide forwards. The amount and
+        // payee windows cover the same days: one walk over the postings serves both.
+        let mut amounts_names = SlidingPair::new(self.amount_name_nodes());
         let mut tokens = SlidingIndex::new(self.token_nodes());
+        let mut by_amount = BestEdges::default();
         for b in 0..self.bank.len() {
-            local.clear();
+            merged.start(b);
             let facts = &self.bank[b];
-            amounts.slide(facts.day - lead, facts.day + lag);
-            names.slide(facts.day - lead, facts.day + lag);
+            amounts_names.slide(facts.day - lead, facts.day + lag);
             tokens.slide(facts.day - reference_window, facts.day + reference_window);
-            self.push_amount_candidates(b, facts.units, Relation::Exact, &amounts, &mut local);
+            // The few candidates by reference and by payee first: a posting found by amount
+            // too joins them; one found by amount alone has its final score at once, and only
+            // the best of those can be among the line's best (a common amount finds dozens).
+            self.push_reference_candidates(b, &tokens, &mut merged);
+            self.push_mistyped_candidates(b, &amounts_names, &mut merged);
+            let relation = Relation::Exact;
+            let found = (&amounts_names, &mut merged, &mut by_amount);
+            self.push_amount_candidates(b, facts.units, relation, found);
             if facts.fee_units > 0 {
                 // Bank amount = principal − fee for both directions (debits grow, credits shrink).
                 let principal = facts.units.saturating_add(facts.fee_units);
                 let relation = Relation::Principal;
-                self.push_amount_candidates(b, principal, relation, &amounts, &mut local);
+                let found = (&amounts_names, &mut merged, &mut by_amount);
+                self.push_amount_candidates(b, principal, relation, found);
             }
-            self.push_reference_candidates(b, &tokens, &mut local);
-            self.push_mistyped_candidates(b, &names, &mut local);
-            if local.is_empty() {
-                continue;
-            }
-            // Merge the same pair found through several indexes: the lowest relation, a
-            // reference if any found it. `slot[k]` says where posting `k` is in `merged`,
-            // when it was put there for this line.
-            merged.clear();
-            for e in local.drain(..) {
-                let at = &mut slot[e.book as usize];
-                if *at >> 32 == b as u64 {
-                    let kept = &mut merged[(*at & 0xFFFF_FFFF) as usize];
-                    if (e.relation as u8) < (kept.relation as u8) {
-                        kept.relation = e.relation;
-                    }
-                    kept.reference |= e.reference;
-                } else {
-                    *at = (b as u64) << 32 | merged.len() as u64;
-                    merged.push(e);
-                }
-            }
-            for e in &mut merged {
+            let merged = &mut merged.edges;
+            for e in merged.iter_mut() {
                 e.score = score(e);
             }
+            merged.append(&mut by_amount.edges);
+            if merged.is_empty() {
+                continue;
+            }
             // The best few, by score then posting (each posting once, so the order is total).
-            keep_best(&mut merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+            keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
             for e in merged.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
                 // have been found: a duplicate posting must not be spent on a stranger's line.
@@ -788,9 +855,17 @@ impl<'a> AccountRun<'a> {
         edges
     }
 
-    /// Every posting, keyed by amount (units), for a [`SlidingIndex`].
-    fn amount_nodes(&self) -> Vec<Node> {
-        self.amount_nodes_of(|_, _| true)
+    /// Every posting keyed by amount (units) and, when it has a counterparty and is not a
+    /// fee posting, by name, for a [`SlidingPair`].
+    fn amount_name_nodes(&self) -> Vec<PairNode> {
+        (self.book.iter().enumerate())
+            .map(|(k, f)| PairNode {
+                first: f.units as u64,
+                second: if f.is_fee { 0 } else { f.name.full },
+                day: f.day,
+                book: k as u32,
+            })
+            .collect()
     }
 
     /// The postings a stage can use, keyed by amount: a window that only holds those slides
@@ -807,12 +882,8 @@ impl<'a> AccountRun<'a> {
         self.amount_nodes_of(|k, f| f.is_fee && !self.book_taken[k])
     }
 
-    /// Postings with a counterparty, fee postings left out, keyed by name.
-    fn name_nodes(&self) -> Vec<Node> {
-        self.name_nodes_of(|_| true)
-    }
-
-    /// The same, of the postings `keep` accepts.
+    /// Postings with a counterparty, fee postings left out, of those `keep` accepts, keyed
+    /// by name.
     fn name_nodes_of(&self, keep: impl Fn(usize) -> bool) -> Vec<Node> {
         let kept = || {
             (self.book.iter().enumerate())
@@ -836,23 +907,33 @@ impl<'a> AccountRun<'a> {
         nodes
     }
 
-    /// Postings of `units` in the window, at most 64.
+    /// Postings of `units` in the window, at most 64: merged into the line's candidates when
+    /// found there already, else (scored) offered to `by_amount`. To be called after every
+    /// other search of the line (an edge in `by_amount` must not be found again).
     fn push_amount_candidates(
         &self,
         b: usize,
         units: i64,
         relation: Relation,
-        amounts: &SlidingIndex,
-        out: &mut Vec<Edge>,
+        (amounts, merged, by_amount): (&SlidingPair, &mut Merged, &mut BestEdges),
     ) {
-        for k in amounts.get(units as u64).take(64) {
-            out.push(self.edge(b, k.book as usize, relation, false));
+        for node in amounts.get_first(units as u64).take(64) {
+            let k = node.book as usize;
+            if let Some(kept) = merged.get_mut(k) {
+                if (relation as u8) < (kept.relation as u8) {
+                    kept.relation = relation;
+                }
+                continue;
+            }
+            let mut e = self.edge(b, k, relation, false);
+            e.score = score(&e);
+            by_amount.offer(e);
         }
     }
 
     /// Postings sharing a token with the line, in the reference window (`tokens` holds only
     /// tokens on at most `MAX_REFERENCE_FANOUT` postings).
-    fn push_reference_candidates(&self, b: usize, tokens: &SlidingIndex, out: &mut Vec<Edge>) {
+    fn push_reference_candidates(&self, b: usize, tokens: &SlidingIndex, out: &mut Merged) {
         let facts = &self.bank[b];
         for t in self.words_of(b).iter().flat_map(|w| w.hashes()) {
             for &Node { book: k, .. } in tokens.get(t) {
@@ -872,12 +953,12 @@ impl<'a> AccountRun<'a> {
     }
 
     /// Same payee nearby, amount that looks mistyped: an amount-mismatch candidate.
-    fn push_mistyped_candidates(&self, b: usize, names: &SlidingIndex, out: &mut Vec<Edge>) {
+    fn push_mistyped_candidates(&self, b: usize, names: &SlidingPair, out: &mut Merged) {
         let f = &self.bank[b];
         if f.name.is_empty() {
             return;
         }
-        for &Node { book: k, .. } in names.get(f.name.full).take(64) {
+        for &PairNode { book: k, .. } in names.get_second(f.name.full).take(64) {
             let kf = &self.book[k as usize];
             if kf.units != f.units && looks_mistyped(f.units / self.minor, kf.units / self.minor) {
                 out.push(self.edge(b, k as usize, Relation::Mismatch, false));
@@ -1400,7 +1481,7 @@ impl<'a> AccountRun<'a> {
     // ---- stage 4: groups ---------------------------------------------------------------------
 
     /// Leftover indices of one side (`pool`, day-ordered), same sign as `units` and smaller,
-    /// nearest to `day` first, at most `limit`; without a name, a day after `day` counts
+    /// nearest to `day` first, at most `limit`, into `pool.nearest`; without a name, a day after `day` counts
     /// `after_weight` times as far as a day before it. With `name`, only that counterparty's leftovers
     /// (`named` is the pool grouped by name) are considered.
     #[allow(clippy::too_many_arguments)]
@@ -1414,7 +1495,7 @@ impl<'a> AccountRun<'a> {
         name: Option<NameKey>,
         limit: usize,
         after_weight: i32,
-    ) -> Vec<u32> {
+    ) {
         let fits = |i: u32| {
             let (u, taken) = if books_side {
                 let f = &self.book[i as usize];
@@ -1426,9 +1507,11 @@ impl<'a> AccountRun<'a> {
         };
         let mut picked = std::mem::take(&mut pool.picked);
         picked.clear();
+        pool.nearest.clear();
         if let Some(want) = name {
             let Some(run) = pool.named.id(&want.full) else {
-                return Vec::new();
+                pool.picked = picked;
+                return;
             };
             for &Dated { day: d, index: i } in
                 pool.named.dated_from(&mut pool.named_cursors, run, lo)
@@ -1472,13 +1555,13 @@ impl<'a> AccountRun<'a> {
             }
             picked.sort_unstable();
         }
-        let nearest = picked.iter().map(|&(_, i)| i).collect();
+        pool.nearest.extend(picked.iter().map(|&(_, i)| i));
         pool.picked = picked;
-        nearest
     }
 
-    /// The leftovers among `indices` (in day order) of one side, as a [`Pool`].
-    fn pool(&self, books_side: bool, indices: impl Iterator<Item = u32>) -> Pool {
+    /// The leftovers among `indices` (in day order) of one side, as a [`Pool`]; grouped by
+    /// counterparty only when `by_name` (else `named` is empty).
+    fn pool(&self, books_side: bool, indices: impl Iterator<Item = u32>, by_name: bool) -> Pool {
         let fact = |i: u32| {
             if books_side {
                 (self.book[i as usize].day, self.book[i as usize].name)
@@ -1494,6 +1577,7 @@ impl<'a> AccountRun<'a> {
             .collect();
         let mut sorted: Vec<(u64, Dated)> = all
             .iter()
+            .filter(|_| by_name)
             .map(|&d| (fact(d.index).1.full, d))
             .filter(|&(n, _)| n != 0)
             .collect();
@@ -1511,6 +1595,9 @@ impl<'a> AccountRun<'a> {
             all_cursor: DayCursor::default(),
             named_cursors,
             picked: Vec::new(),
+            nearest: Vec::new(),
+            values: Vec::new(),
+            subsets: Subsets::default(),
         }
     }
 
@@ -1519,6 +1606,7 @@ impl<'a> AccountRun<'a> {
             true,
             (0..self.book.len() as u32)
                 .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee),
+            true,
         );
         if pool.all.is_empty() {
             return;
@@ -1544,7 +1632,7 @@ impl<'a> AccountRun<'a> {
                 {
                     let same_name = true;
                     let name = same_name.then_some(f.name);
-                    let cands = self.nearby(
+                    self.nearby(
                         true,
                         &mut pool,
                         f.day,
@@ -1554,20 +1642,20 @@ impl<'a> AccountRun<'a> {
                         self.options.subset_candidates,
                         1,
                     );
+                    let cands = &pool.nearest;
                     if cands.len() < 2 {
                         continue;
                     }
-                    let values: Vec<i64> = cands
-                        .iter()
-                        .map(|&k| self.book[k as usize].units.abs())
-                        .collect();
-                    let found =
-                        find_subsets(&values, target.abs(), self.options.max_group_size, 2, None);
-                    let Some(first) = found.first() else {
+                    pool.values.clear();
+                    (pool.values).extend(cands.iter().map(|&k| self.book[k as usize].units.abs()));
+                    let subsets = &mut pool.subsets;
+                    let max_size = self.options.max_group_size;
+                    subsets.search(&pool.values, target.abs(), max_size, 2, None);
+                    let Some(first) = subsets.first() else {
                         continue;
                     };
                     let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
-                    let unique = found.len() == 1;
+                    let unique = subsets.count() == 1;
                     let group = (books, unique, same_name, net_of_fee);
                     self.push_one_to_many(b, group, &mut fees);
                     break 'targets;
@@ -1683,6 +1771,8 @@ impl<'a> AccountRun<'a> {
         let mut pool = self.pool(
             false,
             (0..self.bank.len() as u32).filter(|&b| !self.bank_taken[b as usize]),
+            // The name-free search walks the leftovers by day only.
+            same_name,
         );
         if pool.all.len() < 2 {
             return;
@@ -1716,7 +1806,7 @@ impl<'a> AccountRun<'a> {
                     continue;
                 }
                 let name = same_name.then_some(f.name);
-                let cands = self.nearby(
+                self.nearby(
                     false,
                     &mut pool,
                     f.day,
@@ -1726,31 +1816,26 @@ impl<'a> AccountRun<'a> {
                     limit,
                     after_weight,
                 );
+                let cands = &pool.nearest;
                 if cands.len() < 2 {
                     continue;
                 }
-                let values: Vec<i64> = cands
-                    .iter()
-                    .map(|&b| self.bank[b as usize].units.abs())
-                    .collect();
-                let found = if same_name {
-                    find_subsets(&values, f.units.abs(), self.options.max_group_size, 2, None)
+                pool.values.clear();
+                (pool.values).extend(cands.iter().map(|&b| self.bank[b as usize].units.abs()));
+                let (subsets, max_size) = (&mut pool.subsets, self.options.max_group_size);
+                if same_name {
+                    subsets.search(&pool.values, f.units.abs(), max_size, 2, None);
                 } else {
                     if self.name_free_budget == 0 {
                         break;
                     }
-                    find_subsets(
-                        &values,
-                        f.units.abs(),
-                        self.options.max_group_size,
-                        2,
-                        Some(&mut self.name_free_budget),
-                    )
-                };
-                let Some(first) = found.first() else {
+                    let budget = Some(&mut self.name_free_budget);
+                    subsets.search(&pool.values, f.units.abs(), max_size, 2, budget);
+                }
+                let Some(first) = subsets.first() else {
                     continue;
                 };
-                let unique = found.len() == 1;
+                let unique = subsets.count() == 1;
                 if !unique && !same_name {
                     // Several name-free combinations fit: taking one would likely steal lines
                     // that belong to another deposit. Leave them to the exception queue.
@@ -2067,7 +2152,7 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         } else {
             group.clear();
             group.extend(order[start..end].iter().map(|o| (o & 0xFFFF_FFFF) as usize));
-            solve_group(edges, &group, &mut chosen, &mut scratch);
+            solve_group(edges, &group, (n_bank, n_book), &mut chosen, &mut scratch);
         }
         start = end;
     }
@@ -2084,19 +2169,40 @@ struct GroupScratch {
     banks: Vec<u32>,
     books: Vec<u32>,
     candidates: Vec<Candidate>,
+    assigner: Assigner,
+    /// Per line and per posting, the last large group that counted it (`stamp`), then
+    /// whether the best-pair-first pass took it. Sized on the first group too large to be
+    /// small for sure; groups share no line or posting, so nothing is ever reset.
+    bank_seen: Vec<u32>,
+    book_seen: Vec<u32>,
+    stamp: u32,
+    /// `(score order, |gap| and line, posting, edge)` of a large group, sorted.
+    order: Vec<(u64, u64, u64)>,
 }
+
+/// Marks a line or posting taken by the best-pair-first pass (above any stamp).
+const TAKEN: u32 = u32::MAX;
 
 /// One connected group: exactly (Hungarian) when small, best pair first when large.
 fn solve_group(
     edges: &[Edge],
     group: &[usize],
+    (n_bank, n_book): (usize, usize),
     chosen: &mut Vec<usize>,
     scratch: &mut GroupScratch,
 ) {
+    // A group of at most `MAX_EXACT_GROUP` edges has at most as many lines and postings.
+    if group.len() > MAX_EXACT_GROUP
+        && solve_large_group(edges, group, (n_bank, n_book), chosen, scratch)
+    {
+        return;
+    }
     let GroupScratch {
         banks,
         books,
         candidates,
+        assigner,
+        ..
     } = scratch;
     banks.clear();
     banks.extend(group.iter().map(|&g| edges[g].bank));
@@ -2106,25 +2212,7 @@ fn solve_group(
     books.extend(group.iter().map(|&g| edges[g].book));
     books.sort_unstable();
     books.dedup();
-    if banks.len() > MAX_EXACT_GROUP || books.len() > MAX_EXACT_GROUP {
-        let mut order: Vec<usize> = group.to_vec();
-        order.sort_unstable_by_key(|&g| {
-            let e = &edges[g];
-            (-e.score, e.gap.abs(), e.bank, e.book)
-        });
-        let mut bank_used: FxHashMap<u32, ()> = FxHashMap::default();
-        let mut book_used: FxHashMap<u32, ()> = FxHashMap::default();
-        for g in order {
-            let e = &edges[g];
-            if bank_used.contains_key(&e.bank) || book_used.contains_key(&e.book) {
-                continue;
-            }
-            bank_used.insert(e.bank, ());
-            book_used.insert(e.book, ());
-            chosen.push(g);
-        }
-        return;
-    }
+    debug_assert!(banks.len() <= MAX_EXACT_GROUP && books.len() <= MAX_EXACT_GROUP);
     candidates.clear();
     candidates.extend(group.iter().filter_map(|&g| {
         let e = &edges[g];
@@ -2134,12 +2222,71 @@ fn solve_group(
             score: e.score,
         })
     }));
-    let result = assign(banks.len(), books.len(), candidates);
+    let result = assigner.assign(banks.len(), books.len(), candidates);
     for (&g, c) in group.iter().zip(candidates.iter()) {
         if result[c.row] == Some(c.col) {
             chosen.push(g);
         }
     }
+}
+
+/// A group with more than `MAX_EXACT_GROUP` lines or postings: its pairs best first (by
+/// score, then nearest, then line, then posting), each taken when both ends are free.
+/// Returns false, doing nothing, when the group is small enough to be solved exactly.
+fn solve_large_group(
+    edges: &[Edge],
+    group: &[usize],
+    (n_bank, n_book): (usize, usize),
+    chosen: &mut Vec<usize>,
+    scratch: &mut GroupScratch,
+) -> bool {
+    if scratch.bank_seen.is_empty() {
+        scratch.bank_seen = vec![0; n_bank];
+        scratch.book_seen = vec![0; n_book];
+    }
+    scratch.stamp += 1;
+    let stamp = scratch.stamp;
+    let (mut banks, mut books) = (0usize, 0usize);
+    for &g in group {
+        let e = &edges[g];
+        let seen = &mut scratch.bank_seen[e.bank as usize];
+        if *seen != stamp {
+            *seen = stamp;
+            banks += 1;
+        }
+        let seen = &mut scratch.book_seen[e.book as usize];
+        if *seen != stamp {
+            *seen = stamp;
+            books += 1;
+        }
+    }
+    if banks <= MAX_EXACT_GROUP && books <= MAX_EXACT_GROUP {
+        return false;
+    }
+    // Keys compared as plain integers: `-score` as an unsigned number in the same order.
+    let order = &mut scratch.order;
+    order.clear();
+    order.extend(group.iter().map(|&g| {
+        let e = &edges[g];
+        (
+            (e.score.wrapping_neg() as u64) ^ (1 << 63),
+            u64::from(e.gap.unsigned_abs()) << 32 | u64::from(e.bank),
+            u64::from(e.book) << 32 | g as u64,
+        )
+    }));
+    order.sort_unstable();
+    for &(_, _, book_edge) in order.iter() {
+        let g = (book_edge & 0xFFFF_FFFF) as usize;
+        let e = &edges[g];
+        let (b, k) = (e.bank as usize, e.book as usize);
+        if scratch.bank_seen[b] == TAKEN || scratch.book_seen[k] == TAKEN {
+            continue;
+        }
+        scratch.bank_seen[b] = TAKEN;
+        scratch.book_seen[k] = TAKEN;
+        chosen.push(g);
+    }
+    true
 }
 
 /// A look-up in a handful of distinct keys, remembering the last hit (inputs come in runs).
@@ -2238,6 +2385,133 @@ fn node(key: u64, day: i32, book: usize) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Large groups are solved best pair first: the same choice as sorting the group's
+    /// edges by (score descending, |gap|, line, posting) and taking each pair whose ends are
+    /// free.
+    #[test]
+    fn large_groups_take_the_best_free_pairs_first() {
+        let mut seed = 17u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        for (n_bank, n_book, n_edges) in
+            [(60usize, 70usize, 900usize), (45, 3, 120), (200, 200, 400)]
+        {
+            let mut pairs = std::collections::BTreeSet::new();
+            while pairs.len() < n_edges {
+                pairs.insert((next(n_bank as u64) as u32, next(n_book as u64) as u32));
+            }
+            let edges: Vec<Edge> = pairs
+                .into_iter()
+                .map(|(bank, book)| Edge {
+                    bank,
+                    book,
+                    relation: Relation::Exact,
+                    reference: false,
+                    name: NameAgreement::Unknown,
+                    gap: next(21) as i32 - 10,
+                    score: 1 + next(5) as i64 * 10,
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..edges.len()).collect();
+            order.sort_by_key(|&g| {
+                let e = &edges[g];
+                (-e.score, e.gap.abs(), e.bank, e.book)
+            });
+            let (mut bank_used, mut book_used) = (vec![false; n_bank], vec![false; n_book]);
+            let mut want = Vec::new();
+            for g in order {
+                let e = &edges[g];
+                if !bank_used[e.bank as usize] && !book_used[e.book as usize] {
+                    bank_used[e.bank as usize] = true;
+                    book_used[e.book as usize] = true;
+                    want.push(g);
+                }
+            }
+            want.sort_unstable();
+            // Dense enough to be one component.
+            assert_eq!(
+                assign_edges(&edges, n_bank, n_book),
+                want,
+                "{n_bank} x {n_book}"
+            );
+        }
+    }
+
+    #[test]
+    fn merged_keeps_each_posting_once_per_line() {
+        let edge = |bank: u32, book: u32, relation: Relation, reference: bool| Edge {
+            bank,
+            book,
+            relation,
+            reference,
+            name: NameAgreement::Unknown,
+            gap: 0,
+            score: 0,
+        };
+        let mut merged = Merged {
+            edges: Vec::new(),
+            slot: vec![u64::MAX; 4],
+            bank: 0,
+        };
+        merged.start(0);
+        merged.push(edge(0, 2, Relation::Principal, false));
+        merged.push(edge(0, 1, Relation::Exact, false));
+        merged.push(edge(0, 2, Relation::Mismatch, true));
+        merged.push(edge(0, 1, Relation::Mismatch, false));
+        let got: Vec<_> = (merged.edges.drain(..))
+            .map(|e| (e.book, e.relation, e.reference))
+            .collect();
+        assert_eq!(
+            got,
+            [(2, Relation::Principal, true), (1, Relation::Exact, false)]
+        );
+        // The next line starts afresh, whatever the slots still say.
+        merged.start(1);
+        merged.push(edge(1, 2, Relation::Mismatch, false));
+        let got: Vec<_> = (merged.edges.drain(..))
+            .map(|e| (e.book, e.relation, e.reference))
+            .collect();
+        assert_eq!(got, [(2, Relation::Mismatch, false)]);
+    }
+
+    #[test]
+    fn best_edges_keeps_what_keep_best_would() {
+        let mut seed = 41u64;
+        for len in [0usize, 3, 8, 9, 40] {
+            let mut books: Vec<u32> = (0..len as u32).collect();
+            let mut edges: Vec<Edge> = Vec::new();
+            while let Some(book) = books.pop() {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                edges.push(Edge {
+                    bank: 0,
+                    book: book * 7 % 41,
+                    relation: Relation::Exact,
+                    reference: false,
+                    name: NameAgreement::Unknown,
+                    gap: 0,
+                    score: ((seed >> 33) % 6) as i64,
+                });
+            }
+            let mut best = BestEdges::default();
+            for &e in &edges {
+                best.offer(e);
+            }
+            let mut want = edges;
+            keep_best(&mut want, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+            let key = |e: &Edge| (e.score, e.book);
+            assert_eq!(
+                best.edges.iter().map(key).collect::<Vec<_>>(),
+                want.iter().map(key).collect::<Vec<_>>()
+            );
+        }
+    }
 
     #[test]
     fn keep_best_keeps_what_a_full_sort_would() {

@@ -3,12 +3,8 @@
 //! size keeps every search to a few thousand steps, as beancount-import does with ≤ 4 postings.
 
 /// Up to `limit` subsets (as sorted candidate indices) of size `2..=max_size` whose values sum
-/// exactly to `target`. All values must be positive and `target` positive (callers pass
-/// magnitudes of same-signed amounts). The search tries large values first, which lets it stop
-/// early when the remaining values cannot reach the target; it also stops after `STEP_BUDGET`
-/// steps, so a dense neighbourhood costs a bounded amount (it may then miss a combination).
-/// With `run_budget`, the steps also come out of that shared budget (a caller's cap on many
-/// searches together).
+/// exactly to `target`, as [`Subsets::search`] finds them (all of them listed).
+#[cfg(test)]
 #[must_use]
 pub fn find_subsets(
     values: &[i64],
@@ -21,22 +17,12 @@ pub fn find_subsets(
     order.sort_unstable_by_key(|&i| (std::cmp::Reverse(values[i]), i));
     let sorted: Vec<i64> = order.iter().map(|&i| values[i]).collect();
     let mut found = Vec::new();
-    let mut stack = Vec::with_capacity(max_size);
     let cap = run_budget
         .as_ref()
         .map_or(STEP_BUDGET, |b| STEP_BUDGET.min(**b));
-    let mut budget = cap;
-    let mut search = Search {
-        values: &sorted,
-        target,
-        max_size,
-        limit,
-        found: &mut found,
-        budget: &mut budget,
-    };
-    search.run(0, 0, &mut stack);
+    let left = search(&sorted, target, max_size, limit, cap, &mut found);
     if let Some(b) = run_budget {
-        *b -= cap - budget;
+        *b -= cap - left;
     }
     found
         .into_iter()
@@ -48,45 +34,174 @@ pub fn find_subsets(
         .collect()
 }
 
+/// A subset search whose buffers are kept from one search to the next (a stage runs
+/// thousands of small searches): what [`Subsets::search`] found is read with
+/// [`Subsets::count`] and [`Subsets::first`].
+#[derive(Default)]
+pub struct Subsets {
+    /// The positive values as (minus the value, index): sorted, largest value first.
+    order: Vec<(i64, u32)>,
+    sorted: Vec<i64>,
+    picked: Vec<usize>,
+    sums: Vec<i64>,
+    /// The first subset found, as sorted candidate indices.
+    first: Vec<usize>,
+    count: usize,
+}
+
+impl Subsets {
+    /// Looks for up to `limit` subsets of size `2..=max_size` of `values` whose values sum
+    /// exactly to `target`. All values must be positive and `target` positive (callers pass
+    /// magnitudes of same-signed amounts). The search tries large values first, which lets
+    /// it stop early when the remaining values cannot reach the target; it also stops after
+    /// `STEP_BUDGET` steps, so a dense neighbourhood costs a bounded amount (it may then miss
+    /// a combination). With `run_budget`, the steps also come out of that shared budget (a
+    /// caller's cap on many searches together).
+    pub fn search(
+        &mut self,
+        values: &[i64],
+        target: i64,
+        max_size: usize,
+        limit: usize,
+        run_budget: Option<&mut usize>,
+    ) {
+        self.order.clear();
+        self.order.extend(
+            (values.iter().enumerate())
+                .filter(|&(_, &v)| v > 0)
+                .map(|(i, &v)| (-v, i as u32)),
+        );
+        self.order.sort_unstable();
+        self.sorted.clear();
+        self.sorted.extend(self.order.iter().map(|&(v, _)| -v));
+        self.picked.clear();
+        self.picked.resize(max_size, 0);
+        self.sums.clear();
+        self.sums.resize(max_size, 0);
+        self.first.clear();
+        self.count = 0;
+        let cap = run_budget
+            .as_ref()
+            .map_or(STEP_BUDGET, |b| STEP_BUDGET.min(**b));
+        let (sorted, picked, sums, first) = (
+            &self.sorted,
+            &mut self.picked,
+            &mut self.sums,
+            &mut self.first,
+        );
+        let mut count = 0;
+        let left = walk(
+            sorted,
+            (target, max_size, limit, cap),
+            (picked, sums),
+            |chosen, last| {
+                if count == 0 {
+                    first.extend_from_slice(chosen);
+                    first.push(last);
+                }
+                count += 1;
+                count
+            },
+        );
+        self.count = count;
+        if let Some(b) = run_budget {
+            *b -= cap - left;
+        }
+        for i in &mut self.first {
+            *i = self.order[*i].1 as usize;
+        }
+        self.first.sort_unstable();
+    }
+
+    /// How many subsets the last search found (at most its `limit`).
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The first subset the last search found, as sorted indices into its `values`.
+    pub fn first(&self) -> Option<&[usize]> {
+        (self.count > 0).then_some(&self.first[..])
+    }
+}
+
 const STEP_BUDGET: usize = 20_000;
 
-struct Search<'a> {
-    values: &'a [i64],
+/// The depth-first search of [`Subsets::search`] over `values` (in descending order), as a
+/// loop over an explicit stack (`picked`, `sums`: `max_size` long each): each subset found
+/// (the values picked before, ascending indices into `values`, and the last one) is given to
+/// `found`, which returns how many were found so far; the search stops at `limit` of them.
+/// Returns the budget left. A step is one value looked at; the budget and the order of the
+/// steps are those of the recursive form (see the test).
+fn walk(
+    values: &[i64],
+    (target, max_size, limit, mut budget): (i64, usize, usize, usize),
+    (picked, sums): (&mut [usize], &mut [i64]),
+    mut found: impl FnMut(&[usize], usize) -> usize,
+) -> usize {
+    // `picked[..depth]`: the values taken so far; `sums[d]`: their sum before `picked[d]`;
+    // `slots`: how many more may be taken (`max_size - depth`).
+    let mut depth = 0;
+    let mut slots = max_size as i64;
+    let mut sum = 0i64;
+    let mut i = 0;
+    if limit == 0 {
+        return budget;
+    }
+    while budget > 0 {
+        // Values only get smaller from `i`: if even the slots left of this one fall short
+        // (or none is left), this level is done; go back to the one above.
+        if let Some(&v) = values.get(i) {
+            budget -= 1;
+            if sum + v * slots >= target {
+                let next = sum + v;
+                if next < target {
+                    if slots > 1 {
+                        picked[depth] = i;
+                        sums[depth] = sum;
+                        depth += 1;
+                        slots -= 1;
+                        sum = next;
+                    }
+                } else if next == target && depth >= 1 && found(&picked[..depth], i) >= limit {
+                    break;
+                }
+                i += 1;
+                continue;
+            }
+        }
+        if depth == 0 {
+            break;
+        }
+        depth -= 1;
+        slots += 1;
+        i = picked[depth] + 1;
+        sum = sums[depth];
+    }
+    budget
+}
+
+/// [`walk`], every subset listed.
+#[cfg(test)]
+fn search(
+    values: &[i64],
     target: i64,
     max_size: usize,
     limit: usize,
-    found: &'a mut Vec<Vec<usize>>,
-    budget: &'a mut usize,
-}
-
-impl Search<'_> {
-    fn run(&mut self, start: usize, sum: i64, stack: &mut Vec<usize>) {
-        let slots = (self.max_size - stack.len()) as i64;
-        for i in start..self.values.len() {
-            if self.found.len() >= self.limit || *self.budget == 0 {
-                return;
-            }
-            *self.budget -= 1;
-            let v = self.values[i];
-            // Values only get smaller from here: if even `slots` of this one fall short, stop.
-            if sum + v * slots < self.target {
-                return;
-            }
-            let next = sum + v;
-            if next > self.target {
-                continue;
-            }
-            stack.push(i);
-            if next == self.target {
-                if stack.len() >= 2 {
-                    self.found.push(stack.clone());
-                }
-            } else if stack.len() < self.max_size {
-                self.run(i + 1, next, stack);
-            }
-            stack.pop();
-        }
-    }
+    budget: usize,
+    found: &mut Vec<Vec<usize>>,
+) -> usize {
+    let (mut picked, mut sums) = (vec![0; max_size], vec![0; max_size]);
+    walk(
+        values,
+        (target, max_size, limit, budget),
+        (&mut picked, &mut sums),
+        |chosen, last| {
+            let mut subset = chosen.to_vec();
+            subset.push(last);
+            found.push(subset);
+            found.len()
+        },
+    )
 }
 
 #[cfg(test)]
@@ -109,6 +224,96 @@ mod tests {
         assert_eq!(find_subsets(&[5, 5, 5, 5], 10, 2, 2, None).len(), 2);
         // A single candidate equal to the target is a 1:1 match, not a group.
         assert!(find_subsets(&[60], 60, 3, 5, None).is_empty());
+    }
+
+    /// The recursive search the loop replaced, step for step.
+    struct Recursive<'a> {
+        values: &'a [i64],
+        target: i64,
+        max_size: usize,
+        limit: usize,
+        found: Vec<Vec<usize>>,
+        budget: usize,
+    }
+
+    impl Recursive<'_> {
+        fn run(&mut self, start: usize, sum: i64, stack: &mut Vec<usize>) {
+            let slots = (self.max_size - stack.len()) as i64;
+            for i in start..self.values.len() {
+                if self.found.len() >= self.limit || self.budget == 0 {
+                    return;
+                }
+                self.budget -= 1;
+                let v = self.values[i];
+                if sum + v * slots < self.target {
+                    return;
+                }
+                let next = sum + v;
+                if next > self.target {
+                    continue;
+                }
+                stack.push(i);
+                if next == self.target {
+                    if stack.len() >= 2 {
+                        self.found.push(stack.clone());
+                    }
+                } else if stack.len() < self.max_size {
+                    self.run(i + 1, next, stack);
+                }
+                stack.pop();
+            }
+        }
+    }
+
+    #[test]
+    fn the_loop_takes_the_steps_of_the_recursive_search() {
+        let mut seed = 29u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        let mut subsets = Subsets::default();
+        for case in 0..4_000 {
+            let n = next(24) as usize;
+            let spread = [4, 12, 60, 1_000][case % 4];
+            let mut values: Vec<i64> = (0..n).map(|_| 1 + next(spread) as i64).collect();
+            values.sort_unstable_by(|a, b| b.cmp(a));
+            let max_size = next(7) as usize;
+            let limit = 1 + next(3) as usize;
+            let budget = [3, 40, 500, 20_000][next(4) as usize];
+            let target = match next(3) {
+                0 => 1 + next(spread * 4) as i64,
+                1 => values.iter().take(3).sum::<i64>().max(1),
+                _ => values.iter().skip(1).step_by(2).take(4).sum::<i64>().max(1),
+            };
+            let mut want = Recursive {
+                values: &values,
+                target,
+                max_size,
+                limit,
+                found: Vec::new(),
+                budget,
+            };
+            want.run(0, 0, &mut Vec::new());
+            let mut found = Vec::new();
+            let left = search(&values, target, max_size, limit, budget, &mut found);
+            assert_eq!(
+                (left, &found),
+                (want.budget, &want.found),
+                "{values:?} {target} {max_size}"
+            );
+            // The same through the kept buffers, on the values in another order.
+            let mut shuffled = values.clone();
+            shuffled.rotate_left(n / 3);
+            let (mut left, mut all_left) = (budget, budget);
+            let all = find_subsets(&shuffled, target, max_size, limit, Some(&mut all_left));
+            subsets.search(&shuffled, target, max_size, limit, Some(&mut left));
+            assert_eq!(left, all_left);
+            assert_eq!(subsets.count(), all.len());
+            assert_eq!(subsets.first(), all.first().map(|s| &s[..]));
+        }
     }
 
     #[test]

@@ -120,6 +120,131 @@ impl SlidingIndex {
     }
 }
 
+/// One posting indexed by two keys at once (an amount and a counterparty), for two windows
+/// over the same days: one walk and one node list serve both. A `second` key of 0 means the
+/// posting is not indexed by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairNode {
+    pub first: u64,
+    pub second: u64,
+    pub day: i32,
+    pub book: u32,
+}
+
+/// Two [`SlidingIndex`]es over the same nodes and days, slid together.
+pub struct SlidingPair {
+    nodes: Vec<PairNode>,
+    next: [Vec<u32>; 2],
+    map: [KeyTable; 2],
+    leave: usize,
+    enter: usize,
+    #[cfg(debug_assertions)]
+    last: (i32, i32),
+}
+
+impl SlidingPair {
+    /// An index over `nodes` (in day order); the window starts empty.
+    pub fn new(nodes: Vec<PairNode>) -> Self {
+        debug_assert!(nodes.windows(2).all(|w| w[0].day <= w[1].day));
+        Self {
+            next: [vec![NONE; nodes.len()], vec![NONE; nodes.len()]],
+            nodes,
+            map: [KeyTable::default(), KeyTable::default()],
+            leave: 0,
+            enter: 0,
+            #[cfg(debug_assertions)]
+            last: (i32::MIN, i32::MIN),
+        }
+    }
+
+    /// Moves the window to the days `lo..=hi`, as [`SlidingIndex::slide`].
+    pub fn slide(&mut self, lo: i32, hi: i32) {
+        #[cfg(debug_assertions)]
+        {
+            debug_assert!(
+                lo >= self.last.0 && hi >= self.last.1,
+                "windows only slide forwards"
+            );
+            self.last = (lo, hi);
+        }
+        while self.leave < self.enter && self.nodes[self.leave].day < lo {
+            let node = self.nodes[self.leave];
+            remove(&mut self.map[0], &self.next[0], node.first, self.leave);
+            if node.second != 0 {
+                remove(&mut self.map[1], &self.next[1], node.second, self.leave);
+            }
+            self.leave += 1;
+        }
+        if self.leave == self.enter {
+            while self.enter < self.nodes.len() && self.nodes[self.enter].day < lo {
+                self.enter += 1;
+            }
+            self.leave = self.enter;
+        }
+        while self.enter < self.nodes.len() && self.nodes[self.enter].day <= hi {
+            let node = self.nodes[self.enter];
+            insert(&mut self.map[0], &mut self.next[0], node.first, self.enter);
+            if node.second != 0 {
+                insert(&mut self.map[1], &mut self.next[1], node.second, self.enter);
+            }
+            self.enter += 1;
+        }
+    }
+
+    /// The nodes whose first key is `key` inside the window, in node order.
+    pub fn get_first(&self, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
+        self.get(0, key)
+    }
+
+    /// The nodes whose second key is `key` (not 0) inside the window, in node order.
+    pub fn get_second(&self, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
+        self.get(1, key)
+    }
+
+    fn get(&self, which: usize, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
+        let map = &self.map[which];
+        let next = &self.next[which];
+        let mut at = map.find(key).map_or(NONE, |slot| map.slots[slot].run.0);
+        std::iter::from_fn(move || {
+            if at == NONE {
+                return None;
+            }
+            let node = &self.nodes[at as usize];
+            at = next[at as usize];
+            Some(node)
+        })
+    }
+}
+
+/// Appends node `i` to its key's run.
+#[inline]
+fn insert(map: &mut KeyTable, next: &mut [u32], key: u64, i: usize) {
+    next[i] = NONE;
+    match map.find(key) {
+        Some(slot) => {
+            let last = &mut map.run(slot).1;
+            next[*last as usize] = i as u32;
+            *last = i as u32;
+        }
+        None => map.insert(key, (i as u32, i as u32)),
+    }
+}
+
+/// Takes node `i`, the first of its key's run (the oldest inside the window), out of it.
+#[inline]
+fn remove(map: &mut KeyTable, next: &[u32], key: u64, i: usize) {
+    let Some(slot) = map.find(key) else {
+        return;
+    };
+    let run = map.run(slot);
+    debug_assert_eq!(run.0 as usize, i);
+    if run.1 as usize == i {
+        map.remove(slot);
+    } else {
+        run.0 = next[i];
+    }
+}
+
 /// Key → (first, last) node: open addressing with linear probing, sized for the few hundred
 /// keys inside a window. A general hash map spent most of the window's time on hashing and
 /// bookkeeping for deleted entries; here a removal shifts the following entries back.
@@ -283,6 +408,54 @@ mod tests {
                     want,
                     "{lo}..={hi} key {key}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn a_pair_of_windows_holds_what_two_windows_would() {
+        let mut seed = 13;
+        let mut pairs = Vec::new();
+        let mut day = 0;
+        for book in 0..2_000 {
+            day += (lcg(&mut seed) % 3) as i32;
+            let second = lcg(&mut seed) % 5;
+            pairs.push(PairNode {
+                first: 1 + lcg(&mut seed) % 11,
+                second: if second == 4 { 0 } else { 100 + second },
+                day,
+                book,
+            });
+        }
+        let nodes = |key: fn(&PairNode) -> u64| -> Vec<Node> {
+            (pairs.iter())
+                .filter(|p| key(p) != 0)
+                .map(|p| Node {
+                    key: key(p),
+                    day: p.day,
+                    book: p.book,
+                })
+                .collect()
+        };
+        let mut firsts = SlidingIndex::new(nodes(|p| p.first));
+        let mut seconds = SlidingIndex::new(nodes(|p| p.second));
+        let mut both = SlidingPair::new(pairs.clone());
+        let mut at = -20;
+        while at < day + 30 {
+            at += (lcg(&mut seed) % 4) as i32;
+            let (lo, hi) = (at - 7, at + 12);
+            firsts.slide(lo, hi);
+            seconds.slide(lo, hi);
+            both.slide(lo, hi);
+            for key in 0..13 {
+                let want: Vec<u32> = firsts.get(key).map(|n| n.book).collect();
+                let got: Vec<u32> = both.get_first(key).map(|n| n.book).collect();
+                assert_eq!(got, want, "{lo}..={hi} first {key}");
+            }
+            for key in 100..105 {
+                let want: Vec<u32> = seconds.get(key).map(|n| n.book).collect();
+                let got: Vec<u32> = both.get_second(key).map(|n| n.book).collect();
+                assert_eq!(got, want, "{lo}..={hi} second {key}");
             }
         }
     }
