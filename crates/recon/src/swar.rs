@@ -42,6 +42,13 @@ pub fn lower(x: u64) -> u64 {
     x | (in_range(x, b'A', b'Z') >> 2)
 }
 
+/// An ASCII word with its small letters upper-cased.
+#[inline]
+#[must_use]
+pub fn upper(x: u64) -> u64 {
+    x & !(in_range(x, b'a', b'z') >> 2)
+}
+
 /// The 8 bytes of `text` from any `at < text.len()`, zero past its end.
 #[inline]
 #[must_use]
@@ -142,6 +149,9 @@ mod tests {
             let mut l = x.to_le_bytes();
             l.make_ascii_lowercase();
             assert_eq!(lower(x), u64::from_le_bytes(l));
+            let mut u = x.to_le_bytes();
+            u.make_ascii_uppercase();
+            assert_eq!(upper(x), u64::from_le_bytes(u));
         }
         let text: Vec<u8> = (1..=20).collect();
         for n in 1..=text.len() {
