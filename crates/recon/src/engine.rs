@@ -556,8 +556,14 @@ impl<'a> AccountRun<'a> {
             for f in &mut book {
                 let range = f.tokens as usize..f.tokens_end as usize;
                 f.tokens = tokens.len() as u32;
-                tokens.extend_from_slice(&book_tokens[range.clone()]);
-                fields.extend_from_slice(&book_token_fields[range]);
+                // A few tokens each: pushed, not copied by calls to `memcpy`.
+                for (&t, &field) in book_tokens[range.clone()]
+                    .iter()
+                    .zip(&book_token_fields[range])
+                {
+                    tokens.push(t);
+                    fields.push(field);
+                }
                 f.tokens_end = tokens.len() as u32;
             }
             (tokens, fields)
@@ -2217,7 +2223,10 @@ fn in_canonical_order<F, T: Copy>(
     for item in items {
         let (start, inner, end) = range(item);
         let at = out.len() as u32;
-        out.extend_from_slice(&list[*start as usize..*end as usize]);
+        // A few items each: pushed, not copied by a call to `memcpy`.
+        for &x in &list[*start as usize..*end as usize] {
+            out.push(x);
+        }
         if let Some(inner) = inner {
             *inner = *inner - *start + at;
         }
