@@ -142,9 +142,7 @@ impl NameKey {
             if x & swar::HIGH != 0 {
                 return None;
             }
-            let alnum = swar::in_range(x, b'0', b'9')
-                | swar::in_range(x, b'A', b'Z')
-                | swar::in_range(x, b'a', b'z');
+            let alnum = swar::in_range(x, b'0', b'9') | swar::letters(x);
             let other = valid & !alnum;
             if other != 0 {
                 // "B.V." and "O'Neil" are one word.
@@ -164,7 +162,8 @@ impl NameKey {
             in_words ^= word;
             let len = e - s;
             if len <= 8 && marks & word == 0 {
-                let lo = swar::lower(swar::load(name, s as usize)) & (u64::MAX >> (64 - 8 * len));
+                let lo =
+                    swar::lower_alnum(swar::load(name, s as usize)) & (u64::MAX >> (64 - 8 * len));
                 let mut h = FxHasher::default();
                 h.write_u64(if len < 8 {
                     lo ^ (u64::from(len) << 56)
@@ -184,7 +183,8 @@ impl NameKey {
                 let mut p = a;
                 while p < b {
                     let k = (b - p).min(8);
-                    let x = swar::lower(swar::load(name, p as usize)) & (u64::MAX >> (64 - 8 * k));
+                    let x = swar::lower_alnum(swar::load(name, p as usize))
+                        & (u64::MAX >> (64 - 8 * k));
                     stream.append(x, k);
                     p += k;
                 }

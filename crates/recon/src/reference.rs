@@ -220,7 +220,7 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
             return false;
         }
         let digit = swar::in_range(x, b'0', b'9');
-        let alnum = digit | swar::in_range(x, b'A', b'Z') | swar::in_range(x, b'a', b'z');
+        let alnum = digit | swar::letters(x);
         let mut other = valid & !alnum;
         let mut sep = 0;
         while other != 0 {
@@ -251,7 +251,7 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
         if d == 0 || !at_least_4(a) {
             continue;
         }
-        let token = hash_runs(bytes, a, swar::upper);
+        let token = hash_runs(bytes, a, swar::upper_alnum);
         let digits_token = (at_least_4(d) && d != a).then(|| hash_runs(bytes, d, |x| x));
         emit(&text[s as usize..e as usize], token, digits_token);
     }

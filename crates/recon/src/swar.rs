@@ -36,14 +36,38 @@ pub fn bits(mask: u64) -> u64 {
 }
 
 /// An ASCII word with its capital letters lower-cased.
-#[inline]
+#[cfg(test)]
 #[must_use]
 pub fn lower(x: u64) -> u64 {
     x | (in_range(x, b'A', b'Z') >> 2)
 }
 
-/// An ASCII word with its small letters upper-cased.
+/// ASCII letters: a byte with its `0x20` bit set is a small letter exactly when the byte
+/// is a letter.
 #[inline]
+#[must_use]
+pub fn letters(x: u64) -> u64 {
+    in_range(x | (ONES * 0x20), b'a', b'z')
+}
+
+/// A word of ASCII letters and digits only, lower-cased: digits have the `0x20` bit set
+/// already, so setting it in every byte lower-cases the letters and nothing else.
+#[inline]
+#[must_use]
+pub fn lower_alnum(x: u64) -> u64 {
+    x | (ONES * 0x20)
+}
+
+/// A word of ASCII letters and digits only, upper-cased: letters (and no digit) have the
+/// `0x40` bit set; the `0x20` bit is cleared where it is.
+#[inline]
+#[must_use]
+pub fn upper_alnum(x: u64) -> u64 {
+    x & !((x >> 1) & (ONES * 0x20))
+}
+
+/// An ASCII word with its small letters upper-cased.
+#[cfg(test)]
 #[must_use]
 pub fn upper(x: u64) -> u64 {
     x & !(in_range(x, b'a', b'z') >> 2)
@@ -152,6 +176,22 @@ mod tests {
             let mut u = x.to_le_bytes();
             u.make_ascii_uppercase();
             assert_eq!(upper(x), u64::from_le_bytes(u));
+        }
+        let alnum: Vec<u8> = (0..128u8).filter(u8::is_ascii_alphanumeric).collect();
+        for c in alnum.chunks(8).chain(alnum.rchunks(8)) {
+            let mut w = [b'0'; 8];
+            w[..c.len()].copy_from_slice(c);
+            let x = u64::from_le_bytes(w);
+            assert_eq!(lower_alnum(x), lower(x));
+            assert_eq!(upper_alnum(x), upper(x));
+        }
+        for b in 0..128u8 {
+            let x = u64::from_le_bytes([b, b'a', b'Z', b, b'@', b'[', b'`', b'{']);
+            assert_eq!(
+                letters(x),
+                in_range(x, b'A', b'Z') | in_range(x, b'a', b'z'),
+                "{b}"
+            );
         }
         let text: Vec<u8> = (1..=20).collect();
         for n in 1..=text.len() {
