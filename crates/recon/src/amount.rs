@@ -12,10 +12,11 @@ pub const UNITS_PER_MAJOR: i64 = 10_000;
 #[must_use]
 pub fn to_units(amount: Decimal) -> Option<i64> {
     // Fast path: money has at most four decimals, so scaling the mantissa is exact.
-    let scale = amount.scale();
-    if scale <= 4 {
+    // Ten-thousandths per unit of the last decimal, by scale.
+    const FACTOR: [i64; 5] = [10_000, 1_000, 100, 10, 1];
+    if let Some(&factor) = FACTOR.get(amount.scale() as usize) {
         let m = i64::try_from(amount.mantissa()).ok()?;
-        return m.checked_mul(10_i64.pow(4 - scale));
+        return m.checked_mul(factor);
     }
     (amount * Decimal::from(UNITS_PER_MAJOR)).round().to_i64()
 }

@@ -373,7 +373,8 @@ pub fn reconcile(
     options: &Options,
 ) -> Reconciliation {
     // Mapped accounts in currency order; lines and postings are dispatched by a linear scan
-    // (a handful of currencies), remembering the last hit: inputs come in runs of one currency.
+    // (a handful of currencies, compared as packed integers; see `SlotCache`) and read for
+    // their account in the same walk (see `Reading`).
     let accounts: Vec<(&str, &str)> = mapping
         .accounts
         .iter()
@@ -382,11 +383,8 @@ pub fn reconcile(
     // Room for twice an even share each (only what is written is ever touched): lists that
     // grow by doubling copy themselves over and over at 1M lines.
     let room = |n: usize| (2 * n / accounts.len().max(1)).min(n) + 16;
-    let mut lines_of: Vec<Vec<&BankLine>> = (0..accounts.len())
-        .map(|_| Vec::with_capacity(room(bank.len())))
-        .collect();
-    let mut entries_of: Vec<Vec<&BookEntry>> = (0..accounts.len())
-        .map(|_| Vec::with_capacity(room(books.len())))
+    let mut readings: Vec<Reading> = (0..accounts.len())
+        .map(|_| Reading::with_room(room(bank.len()), room(books.len())))
         .collect();
     let mut unmapped_lines: Vec<&BankLine> = Vec::new();
     // An account mapped to two currencies (refused by `Mapping::validate`) goes to the last.
@@ -405,18 +403,18 @@ pub fn reconcile(
     let mut line_slot = SlotCache::new(&by_currency);
     let mut ahead = ReadAhead::default();
     for (i, line) in bank.iter().enumerate() {
-        ahead.field(bank, i, |l| &l.currency);
+        ahead.bank_lines(bank, i);
         match line_slot.get(&line.currency) {
-            Some(i) => lines_of[i].push(line),
+            Some(i) => readings[i].line(line),
             None => unmapped_lines.push(line),
         }
     }
     let mut summary = Summary::default();
     let mut entry_slot = SlotCache::new(&by_account);
     for (i, entry) in books.iter().enumerate() {
-        ahead.field(books, i, |e| &e.bank_account_id);
+        ahead.book_entries(books, i);
         match entry_slot.get(&entry.bank_account_id) {
-            Some(i) => entries_of[i].push(entry),
+            Some(i) => readings[i].entry(entry),
             None => summary
                 .books_on_unmapped_accounts
                 .push(entry.id.to_string()),
@@ -428,13 +426,11 @@ pub fn reconcile(
     // 1M lines left the old block behind as unusable free memory.
     let mut matches = Vec::with_capacity(bank.len());
     let mut exceptions = Vec::new();
-    for (i, (currency, _)) in accounts.iter().enumerate() {
-        let lines = std::mem::take(&mut lines_of[i]);
-        let entries = std::mem::take(&mut entries_of[i]);
-        if lines.is_empty() && entries.is_empty() {
+    for ((currency, _), reading) in accounts.iter().zip(readings) {
+        if reading.lines.is_empty() && reading.entries.is_empty() {
             continue;
         }
-        let run = AccountRun::new(currency, lines, entries, options);
+        let run = AccountRun::new(currency, reading, options);
         run.finish(&mut matches, &mut exceptions, &mut summary);
     }
 
@@ -514,44 +510,120 @@ struct AccountRun<'a> {
     text: RunText,
 }
 
-impl<'a> AccountRun<'a> {
-    fn new(
-        currency: &'a str,
-        mut lines: Vec<&'a BankLine>,
-        mut entries: Vec<&'a BookEntry>,
-        options: &'a Options,
-    ) -> Self {
-        // Facts are read in input order (the lines' memory order, so the reads stream), then
-        // put in canonical order, whatever the input order: by time, then id. Sort keys are
-        // computed once (the id through a hash), so the sort touches the lines only on a tie.
-        let mut bank_words = Vec::with_capacity(lines.len() * 2);
-        let mut keyed: Vec<(i64, u64, u32)> = Vec::with_capacity(lines.len());
-        let mut bank: Vec<BankFacts> = Vec::with_capacity(lines.len());
-        let mut bank_quotes: Vec<BankQuote> = Vec::with_capacity(lines.len());
-        // Counterparty names repeat (a studio has a few hundred payees): normalize each once.
-        let mut names = NameCache::default();
-        let mut ahead = ReadAhead::default();
-        for (i, l) in lines.iter().enumerate() {
-            ahead.lines(&lines, i);
-            let t = l.booked_at.timestamp() * 1_000_000_000
-                + i64::from(l.booked_at.timestamp_subsec_nanos());
-            keyed.push((t, fx_hash_bytes(l.id.as_bytes()), i as u32));
-            let words = bank_words.len() as u32;
-            push_words(&l.payment_reference, &mut bank_words);
-            let ref_end = bank_words.len() as u32;
-            push_words(&l.id, &mut bank_words);
-            let (name, raw_name) = names.key(&l.counterparty);
-            bank.push(BankFacts {
-                units: to_units(l.amount).unwrap_or(i64::MAX),
-                fee_units: to_units(l.fee.abs()).unwrap_or(0),
-                name,
-                day: l.booked_at.date_naive().num_days_from_ce(),
-                words,
-                ref_end,
-                words_end: bank_words.len() as u32,
-            });
-            bank_quotes.push(BankQuote::new(l, raw_name));
+/// One account's lines and postings as they are read, in input order, by the walk that
+/// dispatches them ([`reconcile`]): each input's strings are read once, while its memory is
+/// at hand, instead of once to find its account and again to read it. Lines are all read
+/// before postings, so names are numbered as a walk of the account's lines, then its
+/// postings, would number them.
+struct Reading<'a> {
+    lines: Vec<&'a BankLine>,
+    bank_words: Vec<Word>,
+    keyed_lines: Vec<(i64, u64, u32)>,
+    bank: Vec<BankFacts>,
+    bank_quotes: Vec<BankQuote>,
+    /// Counterparty names repeat (a studio has a few hundred payees): normalize each once.
+    names: NameCache,
+    entries: Vec<&'a BookEntry>,
+    book_tokens: Vec<u64>,
+    book_token_fields: Vec<u8>,
+    keyed_entries: Vec<(i32, i64, u64, u32)>,
+    book: Vec<BookFacts>,
+    book_quotes: Vec<BookQuote>,
+    scratch: Vec<(u64, u8)>,
+}
+
+impl<'a> Reading<'a> {
+    /// Room for `lines` lines and `entries` postings (only what is written is touched).
+    fn with_room(lines: usize, entries: usize) -> Self {
+        Self {
+            lines: Vec::with_capacity(lines),
+            bank_words: Vec::with_capacity(lines * 2),
+            keyed_lines: Vec::with_capacity(lines),
+            bank: Vec::with_capacity(lines),
+            bank_quotes: Vec::with_capacity(lines),
+            names: NameCache::default(),
+            entries: Vec::with_capacity(entries),
+            book_tokens: Vec::with_capacity(entries * 3),
+            book_token_fields: Vec::with_capacity(entries * 3),
+            keyed_entries: Vec::with_capacity(entries),
+            book: Vec::with_capacity(entries),
+            book_quotes: Vec::with_capacity(entries),
+            scratch: Vec::new(),
         }
+    }
+
+    fn line(&mut self, l: &'a BankLine) {
+        let i = self.lines.len();
+        self.lines.push(l);
+        let t = l.booked_at.timestamp() * 1_000_000_000
+            + i64::from(l.booked_at.timestamp_subsec_nanos());
+        self.keyed_lines
+            .push((t, fx_hash_bytes(l.id.as_bytes()), i as u32));
+        let words = self.bank_words.len() as u32;
+        push_words(&l.payment_reference, &mut self.bank_words);
+        let ref_end = self.bank_words.len() as u32;
+        push_words(&l.id, &mut self.bank_words);
+        let (name, raw_name) = self.names.key(&l.counterparty);
+        self.bank.push(BankFacts {
+            units: to_units(l.amount).unwrap_or(i64::MAX),
+            fee_units: to_units(l.fee.abs()).unwrap_or(0),
+            name,
+            day: l.booked_at.date_naive().num_days_from_ce(),
+            words,
+            ref_end,
+            words_end: self.bank_words.len() as u32,
+        });
+        self.bank_quotes.push(BankQuote::new(l, raw_name));
+    }
+
+    fn entry(&mut self, e: &'a BookEntry) {
+        let i = self.entries.len();
+        self.entries.push(e);
+        let day = e.txn_date.num_days_from_ce();
+        let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
+        self.keyed_entries
+            .push((day, created, fx_hash_bytes(e.id.as_bytes()), i as u32));
+        let start = self.book_tokens.len() as u32;
+        push_posting_tokens(
+            [&e.doc_number, &e.payment_ref_num, &e.private_note, &e.memo],
+            &mut self.scratch,
+            &mut self.book_tokens,
+            &mut self.book_token_fields,
+        );
+        let (name, raw_name) = self.names.key(&e.counterparty);
+        self.book.push(BookFacts {
+            units: to_units(e.amount).unwrap_or(i64::MIN),
+            name,
+            day,
+            tokens: start,
+            tokens_end: self.book_tokens.len() as u32,
+            is_fee: e.is_bank_charge,
+        });
+        self.book_quotes.push(BookQuote::new(e, raw_name));
+    }
+}
+
+impl<'a> AccountRun<'a> {
+    fn new(currency: &'a str, reading: Reading<'a>, options: &'a Options) -> Self {
+        // Facts were read in input order (the lines' memory order, so the reads stream, in
+        // the walk that dispatched them), and are now put in canonical order, whatever the
+        // input order: by time, then id. Sort keys were computed once (the id through a
+        // hash), so the sort touches the lines only on a tie.
+        let Reading {
+            mut lines,
+            bank_words,
+            keyed_lines: mut keyed,
+            mut bank,
+            mut bank_quotes,
+            names,
+            mut entries,
+            book_tokens,
+            book_token_fields,
+            keyed_entries,
+            mut book,
+            mut book_quotes,
+            scratch: _,
+        } = reading;
         // By day first (a counting sort), then by time inside a day.
         const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
         bucket_sort_by(
@@ -577,35 +649,7 @@ impl<'a> AccountRun<'a> {
             (&mut f.words, Some(&mut f.ref_end), &mut f.words_end)
         });
 
-        let mut book_tokens = Vec::with_capacity(entries.len() * 3);
-        let mut book_token_fields = Vec::with_capacity(entries.len() * 3);
-        let mut keyed: Vec<(i32, i64, u64, u32)> = Vec::with_capacity(entries.len());
-        let mut book: Vec<BookFacts> = Vec::with_capacity(entries.len());
-        let mut book_quotes: Vec<BookQuote> = Vec::with_capacity(entries.len());
-        let mut scratch: Vec<(u64, u8)> = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            ahead.entries(&entries, i);
-            let day = e.txn_date.num_days_from_ce();
-            let created = e.created_at.map_or(i64::MIN, |t| t.timestamp());
-            keyed.push((day, created, fx_hash_bytes(e.id.as_bytes()), i as u32));
-            let start = book_tokens.len() as u32;
-            push_posting_tokens(
-                [&e.doc_number, &e.payment_ref_num, &e.private_note, &e.memo],
-                &mut scratch,
-                &mut book_tokens,
-                &mut book_token_fields,
-            );
-            let (name, raw_name) = names.key(&e.counterparty);
-            book.push(BookFacts {
-                units: to_units(e.amount).unwrap_or(i64::MIN),
-                name,
-                day,
-                tokens: start,
-                tokens_end: book_tokens.len() as u32,
-                is_fee: e.is_bank_charge,
-            });
-            book_quotes.push(BookQuote::new(e, raw_name));
-        }
+        let mut keyed = keyed_entries;
         bucket_sort_by(
             &mut keyed,
             |k| i64::from(k.0),
@@ -630,8 +674,14 @@ impl<'a> AccountRun<'a> {
             for f in &mut book {
                 let range = f.tokens as usize..f.tokens_end as usize;
                 f.tokens = tokens.len() as u32;
-                tokens.extend_from_slice(&book_tokens[range.clone()]);
-                fields.extend_from_slice(&book_token_fields[range]);
+                // A few tokens each: pushed, not copied by calls to `memcpy`.
+                for (&t, &field) in book_tokens[range.clone()]
+                    .iter()
+                    .zip(&book_token_fields[range])
+                {
+                    tokens.push(t);
+                    fields.push(field);
+                }
                 f.tokens_end = tokens.len() as u32;
             }
             (tokens, fields)
@@ -2292,15 +2342,47 @@ fn solve_large_group(
 /// A look-up in a handful of distinct keys, remembering the last hit (inputs come in runs).
 struct SlotCache<'k> {
     keys: &'k [(&'k str, usize)],
+    /// Each key's length and bytes packed into a word ([`short_key`]); `(usize::MAX, 0)`
+    /// for a key too long to pack (no packed key equals it).
+    packed: Vec<(usize, u64)>,
     last: usize,
+}
+
+/// A key of at most 8 bytes as its length and its bytes packed little-endian (zero above):
+/// equal pairs for equal keys only. Compared as integers, a handful of keys cost a few
+/// instructions per input instead of a call to `memcmp` each.
+#[inline(always)]
+fn short_key(key: &str) -> Option<(usize, u64)> {
+    let b = key.as_bytes();
+    if b.len() > 8 {
+        return None;
+    }
+    let mut packed = 0u64;
+    for (i, &c) in b.iter().enumerate() {
+        packed |= u64::from(c) << (8 * i);
+    }
+    Some((b.len(), packed))
 }
 
 impl<'k> SlotCache<'k> {
     fn new(keys: &'k [(&'k str, usize)]) -> Self {
-        Self { keys, last: 0 }
+        Self {
+            keys,
+            packed: keys
+                .iter()
+                .map(|&(k, _)| short_key(k).unwrap_or((usize::MAX, 0)))
+                .collect(),
+            last: 0,
+        }
     }
 
+    #[inline(always)]
     fn get(&mut self, key: &str) -> Option<usize> {
+        if let Some(short) = short_key(key) {
+            // A key this short can only equal a key short enough to pack.
+            let i = self.packed.iter().position(|&p| p == short)?;
+            return Some(self.keys[i].1);
+        }
         if let Some(&(k, slot)) = self.keys.get(self.last)
             && k == key
         {
@@ -2364,7 +2446,10 @@ fn in_canonical_order<F, T: Copy>(
     for item in items {
         let (start, inner, end) = range(item);
         let at = out.len() as u32;
-        out.extend_from_slice(&list[*start as usize..*end as usize]);
+        // A few items each: pushed, not copied by a call to `memcpy`.
+        for &x in &list[*start as usize..*end as usize] {
+            out.push(x);
+        }
         if let Some(inner) = inner {
             *inner = *inner - *start + at;
         }
@@ -2510,6 +2595,37 @@ mod tests {
                 best.edges.iter().map(key).collect::<Vec<_>>(),
                 want.iter().map(key).collect::<Vec<_>>()
             );
+        }
+    }
+
+    #[test]
+    fn the_slot_cache_finds_what_a_linear_search_finds() {
+        let keys = [
+            "EUR",
+            "",
+            "EU",
+            "EU\0",
+            "12345678",
+            "123456789",
+            "GBP",
+            "EUR",
+            "a long account id",
+        ];
+        let slots: Vec<(&str, usize)> =
+            keys.iter().enumerate().map(|(i, &k)| (k, i * 10)).collect();
+        let mut cache = SlotCache::new(&slots);
+        for probe in keys.iter().chain(&[
+            "USD",
+            "E",
+            "EURO",
+            "1234567",
+            "12345679",
+            "a long account ie",
+        ]) {
+            for _ in 0..2 {
+                let want = slots.iter().find(|(k, _)| k == probe).map(|&(_, s)| s);
+                assert_eq!(cache.get(probe), want, "{probe:?}");
+            }
         }
     }
 

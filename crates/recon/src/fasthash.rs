@@ -55,7 +55,7 @@ impl Hasher for FxHasher {
 /// what copying them into a zeroed 8-byte buffer gives, without the copy (a call to `memcpy`
 /// for a length known only at run time, the larger part of hashing a short word).
 #[inline]
-fn tail_word(bytes: &[u8]) -> u64 {
+pub(crate) fn tail_word(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     let rest = n % 8;
     debug_assert!(rest > 0);
@@ -141,9 +141,106 @@ impl StreamHash {
     }
 }
 
+/// [`fx_hash_bytes`] computed a run of bytes at a time (1 to 8 of them, packed in a word), for
+/// text normalized 8 bytes at a time (see [`crate::swar`]): `append` the runs, `finish` gives
+/// exactly `fx_hash_bytes` of their concatenation.
+#[derive(Default, Clone, Copy)]
+pub struct WordStream {
+    hasher: FxHasher,
+    /// The bytes not yet hashed (fewer than 8), little-endian, zero above.
+    acc: u64,
+    acc_len: u32,
+    len: u64,
+    /// The first 8 bytes once hashed (what [`WordStream::prefix`] reads for longer words).
+    first: u64,
+}
+
+impl WordStream {
+    /// Appends the `k` low bytes of `bytes` (`1 <= k <= 8`, the bytes above them zero).
+    #[inline]
+    pub fn append(&mut self, bytes: u64, k: u32) {
+        debug_assert!((1..=8).contains(&k) && (k == 8 || bytes >> (8 * k) == 0));
+        let a = self.acc_len;
+        self.acc |= bytes << (8 * a);
+        let total = a + k;
+        self.len += u64::from(k);
+        if total >= 8 {
+            if self.len == u64::from(total) {
+                self.first = self.acc;
+            }
+            self.hasher.add(self.acc);
+            // `bytes >> (64 - 8a)`: what did not fit (nothing when `a == 0`).
+            self.acc = (bytes >> 1) >> (63 - 8 * a);
+            self.acc_len = total - 8;
+        } else {
+            self.acc_len = total;
+        }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first bytes, little-endian, zero above: (bytes 0..8, bytes 8..16), for a word of at
+    /// most 15 bytes.
+    #[must_use]
+    pub fn prefix(&self) -> (u64, u64) {
+        debug_assert!(self.len < 16);
+        if self.len < 8 {
+            (self.acc, 0)
+        } else {
+            (self.first, self.acc)
+        }
+    }
+
+    #[must_use]
+    pub fn finish(mut self) -> u64 {
+        if self.acc_len > 0 {
+            self.hasher.add(self.acc ^ (u64::from(self.acc_len) << 56));
+        }
+        self.hasher.add(self.len);
+        self.hasher.finish() | 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_stream_equals_whole() {
+        let bytes: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        // Every split of every prefix into runs of 1..=8 bytes, by a few patterns.
+        for n in 0..bytes.len() {
+            for pattern in [&[1usize][..], &[8], &[3, 5], &[7, 2, 8], &[4, 4, 1], &[6]] {
+                let mut s = WordStream::default();
+                let (mut at, mut i) = (0, 0);
+                while at < n {
+                    let k = pattern[i % pattern.len()].min(n - at);
+                    let mut w = [0u8; 8];
+                    w[..k].copy_from_slice(&bytes[at..at + k]);
+                    s.append(u64::from_le_bytes(w), k as u32);
+                    at += k;
+                    i += 1;
+                }
+                assert_eq!(s.len(), n as u64);
+                if n < 16 {
+                    let mut w = [0u8; 16];
+                    w[..n].copy_from_slice(&bytes[..n]);
+                    let lo = u64::from_le_bytes(w[..8].try_into().unwrap_or([0; 8]));
+                    let hi = u64::from_le_bytes(w[8..].try_into().unwrap_or([0; 8]));
+                    assert_eq!(s.prefix(), (lo, hi), "{n} {pattern:?}");
+                }
+                assert_eq!(s.finish(), fx_hash_bytes(&bytes[..n]), "{n} {pattern:?}");
+            }
+        }
+    }
 
     #[test]
     fn the_tail_word_is_the_zero_padded_remainder() {

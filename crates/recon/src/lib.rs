@@ -74,6 +74,7 @@ mod run_text;
 mod runs;
 mod sentence;
 mod subset;
+mod swar;
 mod window;
 mod working;
 

@@ -10,7 +10,10 @@
 //! Tokens are hashed while the text is scanned, a byte at a time: no string is built, so
 //! preparing a million lines allocates nothing per line.
 
-use crate::fasthash::{StreamHash, fx_hash_bytes};
+use std::hash::Hasher;
+
+use crate::fasthash::{FxHasher, StreamHash, WordStream, fx_hash_bytes};
+use crate::swar;
 
 const MIN_TOKEN_LEN: u64 = 4;
 
@@ -94,7 +97,10 @@ pub fn push_tokens(text: &str, out: &mut Vec<u64>) {
 }
 
 /// Calls `emit(word, token_hash, digits_hash)` for every token of `text`, in order.
-pub fn for_each_token<'t>(text: &'t str, emit: impl FnMut(&'t str, u64, Option<u64>)) {
+pub fn for_each_token<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64>)) {
+    if text.len() <= SHORT_TEXT && short_ascii_tokens(text, &mut emit) {
+        return;
+    }
     if text.is_ascii() {
         ascii_tokens(text, emit);
     } else if text.bytes().any(|b| b.is_ascii_digit()) {
@@ -191,6 +197,113 @@ fn ascii_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64
             emit(&text[start..i], fx_hash_bytes(&norm[..nl]), digits_token);
         }
     }
+}
+
+/// Longest text [`short_ascii_tokens`] takes: its bitmaps have a bit per byte.
+const SHORT_TEXT: usize = 64;
+
+/// The ASCII path for a text of at most [`SHORT_TEXT`] bytes (almost every field), 8 bytes
+/// at a time: a first pass finds the separators, letters and digits as bitmaps (a bit per
+/// byte; the rare byte that is neither letter nor digit is looked up in [`CLASS`]); words
+/// without a digit or too short are then skipped by counting bits, and a token's runs of
+/// letters and digits are read 8 bytes at a time, upper-cased together and hashed as they
+/// stream. `false`, having emitted nothing, when the text is not ASCII.
+fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Option<u64>)) -> bool {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    debug_assert!(n <= SHORT_TEXT);
+    let (mut seps, mut alnums, mut digits) = (0u64, 0u64, 0u64);
+    let mut at = 0;
+    while at < n {
+        let (x, valid) = swar::chunk(bytes, at);
+        if x & swar::HIGH != 0 {
+            return false;
+        }
+        let digit = swar::in_range(x, b'0', b'9');
+        let alnum = digit | swar::letters(x);
+        let mut other = valid & !alnum;
+        let mut sep = 0;
+        while other != 0 {
+            let bit = other & other.wrapping_neg();
+            other ^= bit;
+            if CLASS[((x >> (bit.trailing_zeros() - 7)) & 0xff) as usize] == SEPARATOR {
+                sep |= bit;
+            }
+        }
+        seps |= swar::bits(sep) << at;
+        alnums |= swar::bits(alnum) << at;
+        digits |= swar::bits(digit) << at;
+        at += 8;
+    }
+    if digits == 0 {
+        return true;
+    }
+    let mut in_words = (u64::MAX >> (64 - n)) & !seps;
+    while in_words != 0 {
+        let s = in_words.trailing_zeros();
+        let e = s + (!(in_words >> s)).trailing_zeros();
+        let word = u64::MAX.checked_shl(e).map_or(u64::MAX, |m| !m) & in_words;
+        in_words ^= word;
+        // Whether the word has a digit, at least 4 letters and digits, at least 4 digits,
+        // and letters too: bits counted without a population count (not in the baseline
+        // instruction set).
+        let (d, a) = (digits & word, alnums & word);
+        if d == 0 || !at_least_4(a) {
+            continue;
+        }
+        let token = hash_runs(bytes, a, swar::upper_alnum);
+        let digits_token = (at_least_4(d) && d != a).then(|| hash_runs(bytes, d, |x| x));
+        emit(&text[s as usize..e as usize], token, digits_token);
+    }
+    true
+}
+
+/// Whether at least 4 bits are set.
+#[inline]
+fn at_least_4(mut x: u64) -> bool {
+    x &= x.wrapping_sub(1);
+    x &= x.wrapping_sub(1);
+    x &= x.wrapping_sub(1);
+    x != 0
+}
+
+/// [`fx_hash_bytes`] of the bytes of `bytes` at the set bits of `kept` (not 0), through
+/// `map`, read a run at a time: one run (a word with no dropped byte, or digits together)
+/// straight from the loads, several streamed.
+#[inline(always)]
+fn hash_runs(bytes: &[u8], mut kept: u64, map: impl Fn(u64) -> u64) -> u64 {
+    let first = kept.trailing_zeros();
+    let run = kept >> first;
+    if run & run.wrapping_add(1) == 0 {
+        let end = first + (!run).trailing_zeros();
+        let mut h = FxHasher::default();
+        let mut p = first;
+        while p + 8 <= end {
+            h.write_u64(map(swar::load(bytes, p as usize)));
+            p += 8;
+        }
+        if p < end {
+            let k = end - p;
+            let x = swar::load(bytes, p as usize) & (u64::MAX >> (64 - 8 * k));
+            h.write_u64(map(x) ^ (u64::from(k) << 56));
+        }
+        h.write_u64(u64::from(end - first));
+        return h.finish() | 1;
+    }
+    let mut stream = WordStream::default();
+    while kept != 0 {
+        let a = kept.trailing_zeros();
+        let b = a + (!(kept >> a)).trailing_zeros();
+        kept &= u64::MAX.checked_shl(b).unwrap_or(0);
+        let mut p = a;
+        while p < b {
+            let k = (b - p).min(8);
+            let x = swar::load(bytes, p as usize) & (u64::MAX >> (64 - 8 * k));
+            stream.append(map(x), k);
+            p += k;
+        }
+    }
+    stream.finish()
 }
 
 /// Hashes of a long ASCII word's token and digits, streamed.
@@ -340,6 +453,79 @@ mod tests {
             let mut slow = Vec::new();
             unicode_tokens(text, |w, t, d| slow.push((w, t, d)));
             assert_eq!(fast, slow, "{text:?}");
+            if text.len() <= SHORT_TEXT {
+                let mut short = Vec::new();
+                assert!(short_ascii_tokens(text, &mut |w, t, d| short.push((w, t, d))));
+                assert_eq!(short, slow, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_short_path_agrees_with_unicode_path_across_word_boundaries() {
+        // Words of every length around 4, 8 and 16, letters and digits mixed, with dropped
+        // bytes inside, shifted through the 8-byte words by a lead, every separator and
+        // every ASCII byte between them; texts up to and past the 64-byte bound.
+        let mut words: Vec<String> = [
+            "inv-1042",
+            "TRANSFER-900000002",
+            "2024-12345",
+            "a1",
+            "ab12",
+            "abc1",
+            "1234",
+            "12345678",
+            "123456789",
+            "A-1-B-2",
+            "x/y/7/8/9/0",
+            "Wise",
+            "fee",
+            "",
+            "--",
+            "ünï-7777",
+        ]
+        .iter()
+        .map(|w| (*w).to_owned())
+        .collect();
+        for n in [3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33] {
+            words.push("A7b-".repeat(n).chars().take(n).collect());
+            words.push("9".repeat(n));
+        }
+        let seps = [
+            " ", "\t", ",", ";", ":", "(", ")", "[", "]", "\"", "'", "\u{a0}", "  ",
+        ];
+        let mut texts = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            for pad in 0..9 {
+                let lead = "q".repeat(pad);
+                let sep = seps[(i + pad) % seps.len()];
+                let other = &words[(i * 5 + pad) % words.len()];
+                texts.push(format!("{lead}{sep}{w}"));
+                texts.push(format!("{lead}{w}{sep}{other}{sep}"));
+                texts.push(format!("{w}-{pad}{sep}{lead}1{other}"));
+            }
+        }
+        for b in 0..128u8 {
+            texts.push(format!("INV{}1042{}x99999", b as char, b as char));
+        }
+        for text in &texts {
+            let mut slow = Vec::new();
+            if text.bytes().any(|b| b.is_ascii_digit()) {
+                unicode_tokens(text, |w, t, d| slow.push((w, t, d)));
+            }
+            let mut all = Vec::new();
+            for_each_token(text, |w, t, d| all.push((w, t, d)));
+            assert_eq!(all, slow, "{text:?}");
+            if text.len() <= SHORT_TEXT {
+                let mut short = Vec::new();
+                let ascii = short_ascii_tokens(text, &mut |w, t, d| short.push((w, t, d)));
+                assert_eq!(ascii, text.is_ascii(), "{text:?}");
+                if ascii {
+                    assert_eq!(short, slow, "{text:?}");
+                } else {
+                    assert!(short.is_empty());
+                }
+            }
         }
     }
 }
