@@ -294,7 +294,7 @@ struct Group {
 }
 
 /// The largest lists of an account run (candidate edges, the edges kept for the assignment,
-/// the decided groups), kept from one run to the next by [`reconcile`].
+/// the same-amount edges whose payees disagree, the decided groups), kept from one run to the next by [`reconcile`].
 ///
 /// Freed at the end of each run, they went back to the system (a block of 32 MiB or more is
 /// mapped apart, see [`working_vec`]), and the next account wrote the same amount of fresh
@@ -305,6 +305,7 @@ struct Group {
 struct Workspace {
     edges: Vec<Edge>,
     kept: Vec<Edge>,
+    weak_edges: Vec<Edge>,
     groups: Vec<Group>,
     /// Whether another run follows: the lists are handed back to it.
     keep: bool,
@@ -767,7 +768,7 @@ impl<'a> AccountRun<'a> {
             bank_words,
             book_tokens,
             book_token_fields,
-            weak_edges: Vec::new(),
+            weak_edges: Workspace::reuse(&mut room.weak_edges, 0),
             // Every group holds a line or a posting of its own: this is enough, and never
             // grows (and copies) the list.
             groups: Workspace::reuse(&mut room.groups, n_bank + n_book),
@@ -1570,10 +1571,8 @@ impl<'a> AccountRun<'a> {
 
     /// Leftover pairs of the same amount whose payees disagree: suggested only.
     fn weak_one_to_one(&mut self) {
-        let edges: Vec<Edge> = std::mem::take(&mut self.weak_edges)
-            .into_iter()
-            .filter(|e| !self.bank_taken[e.bank as usize] && !self.book_taken[e.book as usize])
-            .collect();
+        let mut edges = std::mem::take(&mut self.weak_edges);
+        edges.retain(|e| !self.bank_taken[e.bank as usize] && !self.book_taken[e.book as usize]);
         let chosen = assign_edges(&edges, self.bank.len(), self.book.len());
         for i in chosen {
             let e = edges[i];
@@ -1581,6 +1580,7 @@ impl<'a> AccountRun<'a> {
             self.book_taken[e.book as usize] = true;
             self.push_one_to_one(e, 0, true);
         }
+        Workspace::give_back(self.room.keep, &mut self.room.weak_edges, edges);
     }
 
     // ---- stage 4: groups ---------------------------------------------------------------------
