@@ -75,7 +75,51 @@ pub fn push_posting_tokens(
 }
 
 /// Writes the `n`th token word of `text` (counted as [`push_words`] does), or its digits.
+/// ASCII text (almost every field) is only split into words, not hashed again.
 pub fn spell_word(text: &str, n: usize, digits_only: bool, out: &mut String) {
+    if text.is_ascii() {
+        if let Some(word) = nth_ascii_token_word(text, n) {
+            write_token(word, digits_only, out);
+        }
+    } else {
+        spell_word_scanned(text, n, digits_only, out);
+    }
+}
+
+/// The `n`th word of ASCII `text` that yields a token, found as [`ascii_tokens`] finds
+/// words (runs of bytes that are not separators) and keeps them (a digit, and at least
+/// [`MIN_TOKEN_LEN`] letters and digits), without hashing.
+fn nth_ascii_token_word(text: &str, n: usize) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    let mut seen = 0usize;
+    while i < bytes.len() {
+        while i < bytes.len() && CLASS[bytes[i] as usize] == SEPARATOR {
+            i += 1;
+        }
+        let start = i;
+        let (mut alnums, mut digits) = (0u64, 0u64);
+        while i < bytes.len() {
+            let c = CLASS[bytes[i] as usize];
+            if c == SEPARATOR {
+                break;
+            }
+            alnums += u64::from(c >= DIGIT);
+            digits += u64::from(c == DIGIT);
+            i += 1;
+        }
+        if digits > 0 && alnums >= MIN_TOKEN_LEN {
+            if seen == n {
+                return Some(&text[start..i]);
+            }
+            seen += 1;
+        }
+    }
+    None
+}
+
+/// [`spell_word`] by a full scan, hashes and all: any text.
+fn spell_word_scanned(text: &str, n: usize, digits_only: bool, out: &mut String) {
     let mut i = 0;
     for_each_token(text, |word, _, _| {
         if i == n {
@@ -425,6 +469,31 @@ mod tests {
             tokens("INV\u{a0}1042 ünï-7777"),
             vec!["1042", "N7777", "7777"]
         );
+    }
+
+    #[test]
+    fn words_are_spelled_as_scanned() {
+        for text in [
+            "inv-1042",
+            "Paid INV 1042, ref (TRANSFER-900000002); x:12345 'ab12cd' [7777]",
+            "a\tb1234\x0b5678\x0cz99999\rq 12/2024/77",
+            "A1234567890123456789012345678901234567890123456789012345678901234567 zz-9999",
+            "1 22 333 4444 55555 a1b2c3d4 --- 12-34 x1y2",
+            "INV\u{a0}1042 ünï-7777 x-12345",
+            "no digits at all here",
+            "",
+        ] {
+            let mut count = 0;
+            for_each_token(text, |_, _, _| count += 1);
+            for n in 0..=count {
+                for digits_only in [false, true] {
+                    let (mut fast, mut scanned) = (String::new(), String::new());
+                    spell_word(text, n, digits_only, &mut fast);
+                    spell_word_scanned(text, n, digits_only, &mut scanned);
+                    assert_eq!(fast, scanned, "{text:?} word {n}");
+                }
+            }
+        }
     }
 
     #[test]
