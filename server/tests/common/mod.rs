@@ -61,11 +61,14 @@ impl TestApp {
         }
     }
 
-    /// A new browser-like client: its own cookie jar, redirects not followed.
+    /// A new browser-like client: its own cookie jar, redirects not followed. A request that
+    /// gets no complete answer in 60 s fails the test where it was made, instead of hanging
+    /// the suite (one such hang was seen once in CI, in `first_run_setup_creates_the_owner_once`).
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap()
     }
