@@ -15,8 +15,9 @@ use axum::routing::get;
 use control::Db;
 use control::sessions::Sessions;
 use leptos::config::{Env, LeptosOptions};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
+use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -29,6 +30,14 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "clearline_session";
 
+/// The app's routes, generated once per process. Generating runs the app with resource
+/// loading switched off through a process-wide flag (`leptos_server`'s
+/// `SuppressResourceLoad`): a page whose resource is first polled while another router is
+/// being built waits forever (leptos-rs/leptos#4773). With one generation, before any
+/// router serves, that cannot happen — it did in the server tests, where servers start in
+/// parallel.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// The router with every layer, for a given state.
 pub fn router(
     state: AppState,
@@ -36,7 +45,7 @@ pub fn router(
     cookie_secure: bool,
     hooks: WebhookKeys,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let options = state.leptos_options.clone();
     let sessions_layer = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)

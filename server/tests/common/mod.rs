@@ -63,7 +63,8 @@ impl TestApp {
 
     /// A new browser-like client: its own cookie jar, redirects not followed. A request that
     /// gets no complete answer in 60 s fails the test where it was made, instead of hanging
-    /// the suite (one such hang was seen once in CI, in `first_run_setup_creates_the_owner_once`).
+    /// the suite (as a page once did, before routes were generated once per process: see
+    /// `server::web::ROUTES`).
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
