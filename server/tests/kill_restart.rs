@@ -30,6 +30,24 @@ fn free_port() -> u16 {
 }
 
 async fn start(db_url: &str, dir: &std::path::Path) -> Server {
+    // A port found free can be taken before the server binds it: then it exits at once, and
+    // is started again on another port (with what it said kept for the failure message).
+    let mut said = String::new();
+    for attempt in 0..3 {
+        let log = dir.join(format!("server-{attempt}.log"));
+        match try_start(db_url, dir, &log).await {
+            Ok(server) => return server,
+            Err(why) => said.push_str(&format!("attempt {attempt}: {why}\n")),
+        }
+    }
+    panic!("the server did not become healthy:\n{said}");
+}
+
+async fn try_start(
+    db_url: &str,
+    dir: &std::path::Path,
+    log: &std::path::Path,
+) -> Result<Server, String> {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_clearline"))
         .arg("serve")
@@ -41,24 +59,31 @@ async fn start(db_url: &str, dir: &std::path::Path) -> Server {
         .env("CLEARLINE_JOB_LEASE_SECS", "2")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     // Owned at once, so a failure below still kills and reaps it.
-    let server = Server {
+    let mut server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
-    let client = reqwest::Client::new();
-    for _ in 0..600 {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let log_text = || std::fs::read_to_string(log).unwrap_or_default();
+    for _ in 0..900 {
         if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
             && r.status() == StatusCode::OK
         {
-            return server;
+            return Ok(server);
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            return Err(format!("exited ({status}): {}", log_text()));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the server did not become healthy");
+    Err(format!("not healthy after 90 s: {}", log_text()))
 }
 
 async fn call(
