@@ -32,13 +32,13 @@ use crate::bucket_sort::{bucket_sort_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::fx_hash_bytes;
+use crate::gather::gather;
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, BookEntryKind, Mapping, Options};
 use crate::name_cache::{NameCache, NameNumber};
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
-use crate::permute::permute_with;
 use crate::read_ahead::ReadAhead;
 use crate::reason::{FeeVerify, PairEvidence, PairNote, PairRelation, Reason, Tail, TextIndex};
 use crate::reference::{Word, push_posting_tokens, push_words, spell_word};
@@ -227,6 +227,14 @@ struct BankQuote {
 }
 
 impl BankQuote {
+    /// This quote, its id moved out.
+    fn take(&mut self) -> Self {
+        Self {
+            id: self.id.take(),
+            ..*self
+        }
+    }
+
     fn new(line: &BankLine, raw_name: NameNumber) -> Self {
         let (amount, amount_scale) = pack(line.amount).unwrap_or((0, NOT_PACKED));
         let (fee, fee_scale) = pack(line.fee).unwrap_or((0, NOT_PACKED));
@@ -266,6 +274,14 @@ struct BookQuote {
 }
 
 impl BookQuote {
+    /// This quote, its id moved out.
+    fn take(&mut self) -> Self {
+        Self {
+            id: self.id.take(),
+            ..*self
+        }
+    }
+
     fn new(entry: &BookEntry, raw_name: NameNumber) -> Self {
         let (amount, scale) = pack(entry.amount).unwrap_or((0, NOT_PACKED));
         Self {
@@ -686,13 +702,11 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        let mut order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
+        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
         drop(keyed);
-        permute_with(&mut order, |i, j| {
-            lines.swap(i, j);
-            bank.swap(i, j);
-            bank_quotes.swap(i, j);
-        });
+        let lines = gather(&mut lines, &order, |l| *l);
+        let mut bank = gather(&mut bank, &order, |f| f.clone());
+        let bank_quotes = gather(&mut bank_quotes, &order, BankQuote::take);
         drop(order);
         // The words too, so that every later stage reads them in order.
         let bank_words = in_canonical_order(&mut bank, bank_words, |f| {
@@ -710,13 +724,11 @@ impl<'a> AccountRun<'a> {
                 })
             },
         );
-        let mut order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
+        let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
         drop(keyed);
-        permute_with(&mut order, |i, j| {
-            entries.swap(i, j);
-            book.swap(i, j);
-            book_quotes.swap(i, j);
-        });
+        let entries = gather(&mut entries, &order, |e| *e);
+        let mut book = gather(&mut book, &order, |f| f.clone());
+        let book_quotes = gather(&mut book_quotes, &order, BookQuote::take);
         drop(order);
         let (book_tokens, book_token_fields) = {
             let mut tokens = Vec::with_capacity(book_tokens.len());
