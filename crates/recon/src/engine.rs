@@ -323,8 +323,26 @@ struct Workspace {
     kept: Vec<Edge>,
     weak_edges: Vec<Edge>,
     groups: Vec<Group>,
+    /// The lists a run's facts were read into, emptied once they are in canonical order:
+    /// the next run gathers its facts into them.
+    facts: FactLists,
     /// Whether another run follows: the lists are handed back to it.
     keep: bool,
+}
+
+/// An account's facts, quotes, reference words and posting tokens, as lists: what
+/// [`AccountRun::new`] gathers into canonical order. The lists it gathers from were written
+/// by the read; handed on (see [`Workspace`]), the next run gathers into pages already
+/// written instead of fresh ones (a page fault each, ~2.5 µs on the machine we measure on).
+#[derive(Default)]
+struct FactLists {
+    bank: Vec<BankFacts>,
+    bank_quotes: Vec<BankQuote>,
+    bank_words: Vec<Word>,
+    book: Vec<BookFacts>,
+    book_quotes: Vec<BookQuote>,
+    book_tokens: Vec<u64>,
+    book_token_fields: Vec<u8>,
 }
 
 impl Workspace {
@@ -677,19 +695,21 @@ impl<'a> AccountRun<'a> {
         // hash), so the sort touches the lines only on a tie.
         let Reading {
             mut lines,
-            bank_words,
+            bank_words: read_words,
             keyed_lines: mut keyed,
-            mut bank,
-            mut bank_quotes,
+            bank: mut read_bank,
+            bank_quotes: mut read_bank_quotes,
             names,
             mut entries,
-            book_tokens,
-            book_token_fields,
+            book_tokens: read_tokens,
+            book_token_fields: read_token_fields,
             keyed_entries,
-            mut book,
-            mut book_quotes,
+            book: mut read_book,
+            book_quotes: mut read_book_quotes,
             scratch: _,
         } = reading;
+        // Gathered into the lists the last run read into (see `FactLists`).
+        let into = std::mem::take(&mut room.facts);
         // By day first (a counting sort), then by time inside a day.
         const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
         bucket_sort_by(
@@ -704,12 +724,17 @@ impl<'a> AccountRun<'a> {
         );
         let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
         drop(keyed);
-        let lines = gather(&mut lines, &order, |l| *l);
-        let mut bank = gather(&mut bank, &order, |f| f.clone());
-        let bank_quotes = gather(&mut bank_quotes, &order, BankQuote::take);
+        let lines = gather(Vec::new(), &mut lines, &order, |l| *l);
+        let mut bank = gather(into.bank, &mut read_bank, &order, |f| f.clone());
+        let bank_quotes = gather(
+            into.bank_quotes,
+            &mut read_bank_quotes,
+            &order,
+            BankQuote::take,
+        );
         drop(order);
         // The words too, so that every later stage reads them in order.
-        let bank_words = in_canonical_order(&mut bank, bank_words, |f| {
+        let bank_words = in_canonical_order(into.bank_words, &mut bank, &read_words, |f| {
             (&mut f.words, Some(&mut f.ref_end), &mut f.words_end)
         });
 
@@ -726,20 +751,28 @@ impl<'a> AccountRun<'a> {
         );
         let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
         drop(keyed);
-        let entries = gather(&mut entries, &order, |e| *e);
-        let mut book = gather(&mut book, &order, |f| f.clone());
-        let book_quotes = gather(&mut book_quotes, &order, BookQuote::take);
+        let entries = gather(Vec::new(), &mut entries, &order, |e| *e);
+        let mut book = gather(into.book, &mut read_book, &order, |f| f.clone());
+        let book_quotes = gather(
+            into.book_quotes,
+            &mut read_book_quotes,
+            &order,
+            BookQuote::take,
+        );
         drop(order);
         let (book_tokens, book_token_fields) = {
-            let mut tokens = Vec::with_capacity(book_tokens.len());
-            let mut fields = Vec::with_capacity(book_tokens.len());
+            let (mut tokens, mut fields) = (into.book_tokens, into.book_token_fields);
+            tokens.clear();
+            tokens.reserve(read_tokens.len());
+            fields.clear();
+            fields.reserve(read_tokens.len());
             for f in &mut book {
                 let range = f.tokens as usize..f.tokens_end as usize;
                 f.tokens = tokens.len() as u32;
                 // A few tokens each: pushed, not copied by calls to `memcpy`.
-                for (&t, &field) in book_tokens[range.clone()]
+                for (&t, &field) in read_tokens[range.clone()]
                     .iter()
-                    .zip(&book_token_fields[range])
+                    .zip(&read_token_fields[range])
                 {
                     tokens.push(t);
                     fields.push(field);
@@ -748,6 +781,21 @@ impl<'a> AccountRun<'a> {
             }
             (tokens, fields)
         };
+        if room.keep {
+            fn emptied<T>(mut list: Vec<T>) -> Vec<T> {
+                list.clear();
+                list
+            }
+            room.facts = FactLists {
+                bank: emptied(read_bank),
+                bank_quotes: emptied(read_bank_quotes),
+                bank_words: emptied(read_words),
+                book: emptied(read_book),
+                book_quotes: emptied(read_book_quotes),
+                book_tokens: emptied(read_tokens),
+                book_token_fields: emptied(read_token_fields),
+            };
+        }
         let names = names.into_names();
 
         // How many postings carry each token (tokens are distinct within a posting).
@@ -2501,15 +2549,17 @@ impl AmountBits {
     }
 }
 
-/// Copies each item's range of `list` (read in input order) into a new list, in the items'
-/// order, and points the items at their new ranges (`range` gives an item's start, an inner
-/// bound if any, and its end).
+/// Copies each item's range of `list` (read in input order) into `out` (emptied first), in
+/// the items' order, and points the items at their new ranges (`range` gives an item's start,
+/// an inner bound if any, and its end).
 fn in_canonical_order<F, T: Copy>(
+    mut out: Vec<T>,
     items: &mut [F],
-    list: Vec<T>,
+    list: &[T],
     range: impl Fn(&mut F) -> (&mut u32, Option<&mut u32>, &mut u32),
 ) -> Vec<T> {
-    let mut out = Vec::with_capacity(list.len());
+    out.clear();
+    out.reserve(list.len());
     for item in items {
         let (start, inner, end) = range(item);
         let at = out.len() as u32;

@@ -10,13 +10,19 @@
 
 /// The items of `items` in the order `order` gives (the new `i`th is the old `order[i]`th),
 /// each moved out by `take` (a copy for plain data; for an item that owns something, a move
-/// that leaves the old place empty). `order` must be a permutation of `0..items.len()`.
-pub fn gather<T, U>(items: &mut [T], order: &[u32], mut take: impl FnMut(&mut T) -> U) -> Vec<U> {
+/// that leaves the old place empty), in `into` (emptied first: a list whose pages are
+/// already written is cheaper to fill than a new one). `order` must be a permutation of
+/// `0..items.len()`.
+pub fn gather<T, U>(
+    mut into: Vec<U>,
+    items: &mut [T],
+    order: &[u32],
+    mut take: impl FnMut(&mut T) -> U,
+) -> Vec<U> {
     debug_assert_eq!(items.len(), order.len());
-    order
-        .iter()
-        .map(|&j| take(&mut items[j as usize]))
-        .collect()
+    into.clear();
+    into.extend(order.iter().map(|&j| take(&mut items[j as usize])));
+    into
 }
 
 #[cfg(test)]
@@ -37,7 +43,9 @@ mod tests {
             }
             let mut items: Vec<Option<String>> =
                 (0..n).map(|i| Some(format!("item {i}"))).collect();
-            let got = gather(&mut items, &order, Option::take);
+            let into = vec![Some("left over".to_owned()); 3];
+            let got = gather(into, &mut items, &order, Option::take);
+            assert_eq!(got.len(), n);
             for (i, &j) in order.iter().enumerate() {
                 assert_eq!(got[i].as_deref(), Some(format!("item {j}").as_str()), "{n}");
             }
