@@ -922,11 +922,21 @@ impl<'a> AccountRun<'a> {
                 Why::Text(reason) => Reason::boxed(std::mem::take(reason)),
                 &mut Why::Pair(note) => {
                     let (b, k) = (g.banks[0] as usize, g.books[0] as usize);
-                    let amounts =
-                        pair_amounts((&bank_quotes[b], lines[b]), (&book_quotes[k], entries[k]));
-                    match PairEvidence::new(amounts, note) {
-                        Some(evidence) => Reason::pair(&text, evidence),
-                        None => Reason::new(note.shown(amounts, &text).to_string()),
+                    let (bq, kq) = (&bank_quotes[b], &book_quotes[k]);
+                    if !bq.scales.contains(&NOT_PACKED) && kq.scale != NOT_PACKED {
+                        // Money, as always: the quotes hold the amounts packed already.
+                        let packed = [
+                            (bq.amount, bq.scales[0]),
+                            (kq.amount, kq.scale),
+                            (bq.fee, bq.scales[1]),
+                        ];
+                        Reason::pair(&text, PairEvidence::packed(packed, note))
+                    } else {
+                        let amounts = pair_amounts((bq, lines[b]), (kq, entries[k]));
+                        match PairEvidence::new(amounts, note) {
+                            Some(evidence) => Reason::pair(&text, evidence),
+                            None => Reason::new(note.shown(amounts, &text).to_string()),
+                        }
                     }
                 }
             };

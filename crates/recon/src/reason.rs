@@ -233,6 +233,16 @@ impl PairEvidence {
         })
     }
 
+    /// The evidence of a pair whose amounts are already packed (as [`pack`] packs them): what
+    /// [`PairEvidence::new`] gives for the amounts they unpack to, without the round trip.
+    pub(crate) fn packed(amounts: [(i64, u8); 3], note: PairNote) -> Self {
+        Self {
+            mantissas: amounts.map(|(m, _)| m),
+            scales: amounts.map(|(_, s)| s),
+            note,
+        }
+    }
+
     fn amounts(&self) -> [Decimal; 3] {
         [0, 1, 2].map(|i| unpack(self.mantissas[i], self.scales[i]))
     }
@@ -423,5 +433,39 @@ mod tests {
         let json = serde_json::to_string(&reason).unwrap();
         assert_eq!(json, serde_json::to_string(text).unwrap());
         assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), reason);
+    }
+
+    #[test]
+    fn packed_evidence_is_what_the_unpacked_amounts_give() {
+        let note = PairNote {
+            relation: PairRelation::Exact,
+            reference: None,
+            agreement: NameAgreement::Unknown,
+            names: None,
+            gap: 0,
+            tail: Tail::AutoAlone,
+        };
+        let mut negative_zero = Decimal::new(0, 2);
+        negative_zero.set_sign_negative(true);
+        let amounts = [
+            Decimal::new(-120431, 2),
+            Decimal::new(12, 0),
+            Decimal::new(5, 4),
+            Decimal::new(i64::MAX, 3),
+            Decimal::new(i64::MIN + 1, 1),
+            Decimal::ZERO,
+            negative_zero,
+        ];
+        for a in amounts {
+            for b in amounts {
+                let fee = Decimal::new(431, 2);
+                let packed = [a, b, fee].map(|d| pack(d).unwrap());
+                assert_eq!(
+                    PairEvidence::packed(packed, note),
+                    PairEvidence::new([a, b, fee], note).unwrap(),
+                    "{a} {b}"
+                );
+            }
+        }
     }
 }
