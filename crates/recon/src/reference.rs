@@ -257,12 +257,14 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
     let n = bytes.len();
     debug_assert!(n <= SHORT_TEXT);
     let (mut seps, mut alnums, mut digits) = (0u64, 0u64, 0u64);
+    let mut padded = swar::Padded::default();
     let mut at = 0;
     while at < n {
         let (x, valid) = swar::chunk(bytes, at);
         if x & swar::HIGH != 0 {
             return false;
         }
+        padded.store(at, x);
         let digit = swar::in_range(x, b'0', b'9');
         let alnum = digit | swar::letters(x);
         let mut other = valid & !alnum;
@@ -295,8 +297,8 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
         if d == 0 || !at_least_4(a) {
             continue;
         }
-        let token = hash_runs(bytes, a, swar::upper_alnum);
-        let digits_token = (at_least_4(d) && d != a).then(|| hash_runs(bytes, d, |x| x));
+        let token = hash_runs(&padded, a, swar::upper_alnum);
+        let digits_token = (at_least_4(d) && d != a).then(|| hash_runs(&padded, d, |x| x));
         emit(&text[s as usize..e as usize], token, digits_token);
     }
     true
@@ -311,27 +313,37 @@ fn at_least_4(mut x: u64) -> bool {
     x != 0
 }
 
-/// [`fx_hash_bytes`] of the bytes of `bytes` at the set bits of `kept` (not 0), through
-/// `map`, read a run at a time: one run (a word with no dropped byte, or digits together)
-/// straight from the loads, several streamed.
+/// [`fx_hash_bytes`] of the bytes of `text` at the set bits of `kept` (not 0), through
+/// `map`: straight from the loads when they are one run (a word with no dropped byte, or
+/// digits together) or two with a single byte dropped between them ("INV-1042",
+/// "TRANSFER-900000002": most tokens), otherwise streamed a run at a time.
 #[inline(always)]
-fn hash_runs(bytes: &[u8], mut kept: u64, map: impl Fn(u64) -> u64) -> u64 {
+fn hash_runs(text: &swar::Padded, mut kept: u64, map: impl Fn(u64) -> u64) -> u64 {
     let first = kept.trailing_zeros();
     let run = kept >> first;
-    if run & run.wrapping_add(1) == 0 {
-        let end = first + (!run).trailing_zeros();
+    let head = run.trailing_ones();
+    // The runs after the first, moved down to bit 0 (none when the first fills all 64).
+    let tail = (run & run.wrapping_add(1)).checked_shr(head).unwrap_or(0);
+    let after_one_byte = tail >> 1;
+    if tail == 0 || (tail & 1 == 0 && after_one_byte & after_one_byte.wrapping_add(1) == 0) {
+        let (gap, len) = if tail == 0 {
+            (64, head)
+        } else {
+            (first + head, head + after_one_byte.trailing_ones())
+        };
+        let (first, gap) = (first as usize, gap as usize);
         let mut h = FxHasher::default();
-        let mut p = first;
-        while p + 8 <= end {
-            h.write_u64(map(swar::load(bytes, p as usize)));
-            p += 8;
+        let mut o = 0;
+        while o + 8 <= len {
+            h.write_u64(map(text.load_without(first + o as usize, gap)));
+            o += 8;
         }
-        if p < end {
-            let k = end - p;
-            let x = swar::load(bytes, p as usize) & (u64::MAX >> (64 - 8 * k));
+        if o < len {
+            let k = len - o;
+            let x = text.load_without(first + o as usize, gap) & (u64::MAX >> (64 - 8 * k));
             h.write_u64(map(x) ^ (u64::from(k) << 56));
         }
-        h.write_u64(u64::from(end - first));
+        h.write_u64(u64::from(len));
         return h.finish() | 1;
     }
     let mut stream = WordStream::default();
@@ -342,7 +354,7 @@ fn hash_runs(bytes: &[u8], mut kept: u64, map: impl Fn(u64) -> u64) -> u64 {
         let mut p = a;
         while p < b {
             let k = (b - p).min(8);
-            let x = swar::load(bytes, p as usize) & (u64::MAX >> (64 - 8 * k));
+            let x = text.load(p as usize) & (u64::MAX >> (64 - 8 * k));
             stream.append(map(x), k);
             p += k;
         }
@@ -552,6 +564,14 @@ mod tests {
             "",
             "--",
             "ünï-7777",
+            // One dropped byte (hashed straight from the loads) on either side of 8 and 16.
+            "abcdefgh-12345678",
+            "abcdefg/123456789",
+            "x-1234567",
+            "1234567.abcdefgh",
+            "abcdefghijklmno-1",
+            "1-abcdefghijklmnopq",
+            "12-",
         ]
         .iter()
         .map(|w| (*w).to_owned())
@@ -577,6 +597,14 @@ mod tests {
         for b in 0..128u8 {
             texts.push(format!("INV{}1042{}x99999", b as char, b as char));
         }
+        // A token ending at the 64-byte bound, and just before it.
+        for n in 55..=64 {
+            texts.push(format!("{:>n$}", "abcd-12345678"));
+            texts.push(format!("{:>n$}", "12345678-abcdefgh9"));
+        }
+        texts.push("9".repeat(64));
+        texts.push("A1".repeat(32));
+        texts.push(format!("{}-1", "A".repeat(62)));
         for text in &texts {
             let mut slow = Vec::new();
             if text.bytes().any(|b| b.is_ascii_digit()) {

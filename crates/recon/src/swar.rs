@@ -73,19 +73,51 @@ pub fn upper(x: u64) -> u64 {
     x & !(in_range(x, b'a', b'z') >> 2)
 }
 
-/// The 8 bytes of `text` from any `at < text.len()`, zero past its end.
-#[inline]
-#[must_use]
-pub fn load(text: &[u8], at: usize) -> u64 {
-    let n = text.len();
-    debug_assert!(at < n);
-    if let Some(c) = text.get(at..at + 8) {
-        u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))
-    } else if n >= 8 {
-        let last = u64::from_le_bytes(text[n - 8..].try_into().unwrap_or([0; 8]));
-        last >> (8 * (at + 8 - n))
-    } else {
-        crate::fasthash::tail_word(text) >> (8 * at)
+/// A text of at most 64 bytes copied, a chunk at a time as a first pass reads it, into a
+/// zeroed buffer with room past its end: reading 8 bytes at any offset is then one load,
+/// without the checks and the slower path near the end that reading the text itself takes.
+pub struct Padded {
+    bytes: [u8; 72],
+}
+
+impl Default for Padded {
+    fn default() -> Self {
+        Self { bytes: [0; 72] }
+    }
+}
+
+impl Padded {
+    /// Stores the chunk of the text at `at` (a multiple of 8 below 64), zero past its end
+    /// (as [`chunk`] gives it).
+    #[inline]
+    pub fn store(&mut self, at: usize, x: u64) {
+        debug_assert!(at.is_multiple_of(8) && at < 64);
+        let at = at & 56;
+        self.bytes[at..at + 8].copy_from_slice(&x.to_le_bytes());
+    }
+
+    /// The 8 bytes of the text from `at <= 64`, zero past its end, once every chunk of the
+    /// text is stored.
+    #[inline]
+    #[must_use]
+    pub fn load(&self, at: usize) -> u64 {
+        debug_assert!(at <= 64);
+        let at = at.min(64);
+        u64::from_le_bytes(self.bytes[at..at + 8].try_into().unwrap_or([0; 8]))
+    }
+
+    /// The 8 bytes from `at < 64` of the text with its byte at `gap` dropped (bytes before
+    /// `gap` keep their place, later ones move down by one; `gap >= 64`: none dropped).
+    #[inline]
+    #[must_use]
+    pub fn load_without(&self, at: usize, gap: usize) -> u64 {
+        let lo = self.load(at);
+        let before = gap.saturating_sub(at);
+        if before >= 8 {
+            return lo;
+        }
+        let keep = (1u64 << (8 * before)) - 1;
+        (lo & keep) | (self.load(at + 1) & !keep)
     }
 }
 
@@ -193,13 +225,31 @@ mod tests {
                 "{b}"
             );
         }
-        let text: Vec<u8> = (1..=20).collect();
+        let text: Vec<u8> = (1..=64).collect();
         for n in 1..=text.len() {
+            let mut padded = Padded::default();
+            for at in (0..n).step_by(8) {
+                padded.store(at, chunk(&text[..n], at).0);
+            }
             for at in 0..n {
                 let mut w = [0u8; 8];
                 let k = (n - at).min(8);
                 w[..k].copy_from_slice(&text[at..at + k]);
-                assert_eq!(load(&text[..n], at), u64::from_le_bytes(w), "{n} {at}");
+                assert_eq!(padded.load(at), u64::from_le_bytes(w), "{n} {at}");
+            }
+            for gap in 0..n {
+                let mut without = text[..n].to_vec();
+                without.remove(gap);
+                for at in 0..without.len() {
+                    let mut w = [0u8; 8];
+                    let k = (without.len() - at).min(8);
+                    w[..k].copy_from_slice(&without[at..at + k]);
+                    assert_eq!(
+                        padded.load_without(at, gap),
+                        u64::from_le_bytes(w),
+                        "{n} {at} {gap}"
+                    );
+                }
             }
         }
     }
