@@ -121,6 +121,11 @@ impl Merged {
     /// Posting `k`'s edge, when it is among the line's candidates.
     #[inline]
     fn get_mut(&mut self, k: usize) -> Option<&mut Edge> {
+        // Most lines have no candidate by reference or payee: no look-up in `slot`, a
+        // table as large as the account's postings.
+        if self.edges.is_empty() {
+            return None;
+        }
         let at = self.slot[k];
         (at >> 32 == self.bank).then(|| &mut self.edges[(at & 0xFFFF_FFFF) as usize])
     }
@@ -961,12 +966,14 @@ impl<'a> AccountRun<'a> {
     }
 
     /// Every posting keyed by amount (units) and, when it has a counterparty and is not a
-    /// fee posting, by name, for a [`SlidingPair`].
+    /// fee posting, by name, for a [`SlidingPair`]; each carries its name key (see
+    /// [`name_of`]).
     fn amount_name_nodes(&self) -> Vec<PairNode> {
         (self.book.iter().enumerate())
             .map(|(k, f)| PairNode {
                 first: f.units as u64,
                 second: if f.is_fee { 0 } else { f.name.full },
+                carried: [f.name.full, f.name.first_word],
                 day: f.day,
                 book: k as u32,
             })
@@ -1022,15 +1029,25 @@ impl<'a> AccountRun<'a> {
         relation: Relation,
         (amounts, merged, by_amount): (&SlidingPair, &mut Merged, &mut BestEdges),
     ) {
+        let line = &self.bank[b];
         for node in amounts.get_first(units as u64).take(64) {
-            let k = node.book as usize;
-            if let Some(kept) = merged.get_mut(k) {
+            if let Some(kept) = merged.get_mut(node.book as usize) {
                 if (relation as u8) < (kept.relation as u8) {
                     kept.relation = relation;
                 }
                 continue;
             }
-            let mut e = self.edge(b, k, relation, false);
+            // Built from the window node alone: a common amount finds dozens of postings,
+            // and reading each one's facts was a cache miss apiece in a large account.
+            let mut e = Edge {
+                bank: b as u32,
+                book: node.book,
+                relation,
+                reference: false,
+                name: line.name.agreement(name_of(node)),
+                gap: node.day - line.day,
+                score: 0,
+            };
             e.score = score(&e);
             by_amount.offer(e);
         }
@@ -2512,6 +2529,15 @@ fn in_canonical_order<F, T: Copy>(
         *end = out.len() as u32;
     }
     out
+}
+
+/// The posting's name key, as [`AccountRun::amount_name_nodes`] carries it.
+#[inline]
+fn name_of(node: &PairNode) -> NameKey {
+    NameKey {
+        full: node.carried[0],
+        first_word: node.carried[1],
+    }
 }
 
 fn node(key: u64, day: i32, book: usize) -> Node {
