@@ -2170,16 +2170,47 @@ fn score(e: &Edge) -> i64 {
         NameAgreement::Different => -PENALTY_DIFFERENT_NAME,
         NameAgreement::Unknown => 0,
     };
-    s += match e.gap {
+    s += gap_score(e.gap);
+    s.max(1)
+}
+
+/// What a pair scores for the days between line and posting: a look-up, as every candidate
+/// of a common amount is scored (a chain of range tests cost a dozen instructions each).
+#[inline]
+fn gap_score(gap: i32) -> i64 {
+    let at = i64::from(gap) - i64::from(FIRST_SCORED_GAP);
+    GAP_SCORES.get(at as usize).map_or(0, |&s| i64::from(s))
+}
+
+/// The earliest gap that scores anything: the table starts there, and after it the gaps up
+/// to 30 days (earlier and later postings score 0).
+const FIRST_SCORED_GAP: i32 = -5;
+
+/// [`gap_score_by_ranges`] from [`FIRST_SCORED_GAP`] to 30 days.
+const GAP_SCORES: [u8; 36] = {
+    let mut table = [0u8; 36];
+    let mut at = 0;
+    while at < table.len() {
+        table[at] = gap_score_by_ranges(FIRST_SCORED_GAP + at as i32) as u8;
+        at += 1;
+    }
+    table
+};
+
+/// The date part of [`score`], as defined.
+const fn gap_score_by_ranges(gap: i32) -> i64 {
+    match gap {
         -1..=1 => 20,
         2..=3 => 15,
         4..=7 => 10,
         8..=14 => 6,
         15..=30 => 3,
         g if g > 30 => 0,
-        g => (12 + 2 * i64::from(g)).max(0),
-    };
-    s.max(1)
+        g => {
+            let s = 12 + 2 * g as i64;
+            if s > 0 { s } else { 0 }
+        }
+    }
 }
 
 /// Keeps the `n` items with the smallest keys, in key order (keys are distinct): the first `n`
@@ -2707,6 +2738,13 @@ mod tests {
                 let want = slots.iter().find(|(k, _)| k == probe).map(|&(_, s)| s);
                 assert_eq!(cache.get(probe), want, "{probe:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_gap_table_scores_as_the_ranges_do() {
+        for gap in (-1_000..=1_000).chain([i32::MIN, i32::MIN + 1, i32::MAX - 1, i32::MAX]) {
+            assert_eq!(gap_score(gap), gap_score_by_ranges(gap), "{gap}");
         }
     }
 
