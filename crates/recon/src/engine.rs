@@ -939,17 +939,21 @@ impl<'a> AccountRun<'a> {
                 let found = (&amounts_names, &mut merged, &mut by_amount);
                 self.push_amount_candidates(b, principal, relation, found);
             }
-            let merged = &mut merged.edges;
-            for e in merged.iter_mut() {
-                e.score = score(e);
-            }
-            merged.append(&mut by_amount.edges);
-            if merged.is_empty() {
-                continue;
-            }
-            // The best few, by score then posting (each posting once, so the order is total).
-            keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
-            for e in merged.drain(..) {
+            let best = if merged.edges.is_empty() {
+                // Found by amount alone (most lines): the best few already, in order.
+                &mut by_amount.edges
+            } else {
+                let merged = &mut merged.edges;
+                for e in merged.iter_mut() {
+                    e.score = score(e);
+                }
+                merged.append(&mut by_amount.edges);
+                // The best few, by score then posting (each posting once, so the order is
+                // total).
+                keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+                merged
+            };
+            for e in best.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
                 // have been found: a duplicate posting must not be spent on a stranger's line.
                 if e.name == NameAgreement::Different
