@@ -121,6 +121,11 @@ impl Merged {
     /// Posting `k`'s edge, when it is among the line's candidates.
     #[inline]
     fn get_mut(&mut self, k: usize) -> Option<&mut Edge> {
+        // Most lines have no candidate by reference or payee: no look-up in `slot`, a
+        // table as large as the account's postings.
+        if self.edges.is_empty() {
+            return None;
+        }
         let at = self.slot[k];
         (at >> 32 == self.bank).then(|| &mut self.edges[(at & 0xFFFF_FFFF) as usize])
     }
@@ -1004,17 +1009,21 @@ impl<'a> AccountRun<'a> {
                 let found = (&amounts_names, &mut merged, &mut by_amount);
                 self.push_amount_candidates(b, principal, relation, found);
             }
-            let merged = &mut merged.edges;
-            for e in merged.iter_mut() {
-                e.score = score(e);
-            }
-            merged.append(&mut by_amount.edges);
-            if merged.is_empty() {
-                continue;
-            }
-            // The best few, by score then posting (each posting once, so the order is total).
-            keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
-            for e in merged.drain(..) {
+            let best = if merged.edges.is_empty() {
+                // Found by amount alone (most lines): the best few already, in order.
+                &mut by_amount.edges
+            } else {
+                let merged = &mut merged.edges;
+                for e in merged.iter_mut() {
+                    e.score = score(e);
+                }
+                merged.append(&mut by_amount.edges);
+                // The best few, by score then posting (each posting once, so the order is
+                // total).
+                keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
+                merged
+            };
+            for e in best.drain(..) {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
                 // have been found: a duplicate posting must not be spent on a stranger's line.
                 if e.name == NameAgreement::Different
@@ -1031,12 +1040,14 @@ impl<'a> AccountRun<'a> {
     }
 
     /// Every posting keyed by amount (units) and, when it has a counterparty and is not a
-    /// fee posting, by name, for a [`SlidingPair`].
+    /// fee posting, by name, for a [`SlidingPair`]; each carries its name key (see
+    /// [`name_of`]).
     fn amount_name_nodes(&self) -> Vec<PairNode> {
         (self.book.iter().enumerate())
             .map(|(k, f)| PairNode {
                 first: f.units as u64,
                 second: if f.is_fee { 0 } else { f.name.full },
+                carried: [f.name.full, f.name.first_word],
                 day: f.day,
                 book: k as u32,
             })
@@ -1092,15 +1103,25 @@ impl<'a> AccountRun<'a> {
         relation: Relation,
         (amounts, merged, by_amount): (&SlidingPair, &mut Merged, &mut BestEdges),
     ) {
+        let line = &self.bank[b];
         for node in amounts.get_first(units as u64).take(64) {
-            let k = node.book as usize;
-            if let Some(kept) = merged.get_mut(k) {
+            if let Some(kept) = merged.get_mut(node.book as usize) {
                 if (relation as u8) < (kept.relation as u8) {
                     kept.relation = relation;
                 }
                 continue;
             }
-            let mut e = self.edge(b, k, relation, false);
+            // Built from the window node alone: a common amount finds dozens of postings,
+            // and reading each one's facts was a cache miss apiece in a large account.
+            let mut e = Edge {
+                bank: b as u32,
+                book: node.book,
+                relation,
+                reference: false,
+                name: line.name.agreement(name_of(node)),
+                gap: node.day - line.day,
+                score: 0,
+            };
             e.score = score(&e);
             by_amount.offer(e);
         }
@@ -2223,16 +2244,47 @@ fn score(e: &Edge) -> i64 {
         NameAgreement::Different => -PENALTY_DIFFERENT_NAME,
         NameAgreement::Unknown => 0,
     };
-    s += match e.gap {
+    s += gap_score(e.gap);
+    s.max(1)
+}
+
+/// What a pair scores for the days between line and posting: a look-up, as every candidate
+/// of a common amount is scored (a chain of range tests cost a dozen instructions each).
+#[inline]
+fn gap_score(gap: i32) -> i64 {
+    let at = i64::from(gap) - i64::from(FIRST_SCORED_GAP);
+    GAP_SCORES.get(at as usize).map_or(0, |&s| i64::from(s))
+}
+
+/// The earliest gap that scores anything: the table starts there, and after it the gaps up
+/// to 30 days (earlier and later postings score 0).
+const FIRST_SCORED_GAP: i32 = -5;
+
+/// [`gap_score_by_ranges`] from [`FIRST_SCORED_GAP`] to 30 days.
+const GAP_SCORES: [u8; 36] = {
+    let mut table = [0u8; 36];
+    let mut at = 0;
+    while at < table.len() {
+        table[at] = gap_score_by_ranges(FIRST_SCORED_GAP + at as i32) as u8;
+        at += 1;
+    }
+    table
+};
+
+/// The date part of [`score`], as defined.
+const fn gap_score_by_ranges(gap: i32) -> i64 {
+    match gap {
         -1..=1 => 20,
         2..=3 => 15,
         4..=7 => 10,
         8..=14 => 6,
         15..=30 => 3,
         g if g > 30 => 0,
-        g => (12 + 2 * i64::from(g)).max(0),
-    };
-    s.max(1)
+        g => {
+            let s = 12 + 2 * g as i64;
+            if s > 0 { s } else { 0 }
+        }
+    }
 }
 
 /// Keeps the `n` items with the smallest keys, in key order (keys are distinct): the first `n`
@@ -2586,6 +2638,15 @@ fn in_canonical_order<F, T: Copy>(
     out
 }
 
+/// The posting's name key, as [`AccountRun::amount_name_nodes`] carries it.
+#[inline]
+fn name_of(node: &PairNode) -> NameKey {
+    NameKey {
+        full: node.carried[0],
+        first_word: node.carried[1],
+    }
+}
+
 fn node(key: u64, day: i32, book: usize) -> Node {
     Node {
         key,
@@ -2753,6 +2814,13 @@ mod tests {
                 let want = slots.iter().find(|(k, _)| k == probe).map(|&(_, s)| s);
                 assert_eq!(cache.get(probe), want, "{probe:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_gap_table_scores_as_the_ranges_do() {
+        for gap in (-1_000..=1_000).chain([i32::MIN, i32::MIN + 1, i32::MAX - 1, i32::MAX]) {
+            assert_eq!(gap_score(gap), gap_score_by_ranges(gap), "{gap}");
         }
     }
 

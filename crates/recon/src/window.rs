@@ -127,6 +127,9 @@ impl SlidingIndex {
 pub struct PairNode {
     pub first: u64,
     pub second: u64,
+    /// Carried for the caller, not indexed: what it needs of the posting for each node it
+    /// finds, read here, next to the key, instead of from a table of every posting.
+    pub carried: [u64; 2],
     pub day: i32,
     pub book: u32,
 }
@@ -423,6 +426,7 @@ mod tests {
             pairs.push(PairNode {
                 first: 1 + lcg(&mut seed) % 11,
                 second: if second == 4 { 0 } else { 100 + second },
+                carried: [0; 2],
                 day,
                 book,
             });
