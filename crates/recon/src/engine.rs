@@ -2357,17 +2357,20 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
     }
     // Group edges by component: (root, edge index) packed in one word. The order inside a
     // group does not matter: both solvers below are order-independent.
-    let mut order: Vec<u64> = Vec::new();
+    let mut order: Vec<u64> = Vec::with_capacity(edges.len());
+    let mut taken = 0;
     for (i, e) in edges.iter().enumerate() {
         if alone(e) {
             marked[i] = true;
+            taken += 1;
         } else {
             order.push((u64::from(find(&mut parent, e.bank)) << 32) | i as u64);
         }
     }
     drop((parent, bank_degree, book_degree));
     bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
-    let mut chosen = Vec::new();
+    // Each group chooses at most as many edges as it has.
+    let mut chosen = Vec::with_capacity(order.len());
     let mut group: Vec<usize> = Vec::new();
     let mut scratch = GroupScratch::default();
     let mut start = 0;
@@ -2387,7 +2390,9 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
     for &i in &chosen {
         marked[i] = true;
     }
-    (0..edges.len()).filter(|&i| marked[i]).collect()
+    let mut all = Vec::with_capacity(taken + chosen.len());
+    all.extend((0..edges.len()).filter(|&i| marked[i]));
+    all
 }
 
 /// Buffers reused from one group to the next.
@@ -2402,9 +2407,22 @@ struct GroupScratch {
     /// small for sure; groups share no line or posting, so nothing is ever reset.
     bank_seen: Vec<u32>,
     book_seen: Vec<u32>,
+    /// Per line the pass took, the posting it took it with.
+    partner: Vec<u32>,
     stamp: u32,
-    /// `(score order, |gap| and line, posting, edge)` of a large group, sorted.
-    order: Vec<(u64, u64, u64)>,
+    /// The pairs of a large group as [`pair_order`] keys, sorted.
+    order: Vec<u128>,
+}
+
+/// A pair's place in the best-pair-first pass of [`solve_large_group`] as one integer: by
+/// score (best first), then nearest, then line, then posting.
+fn pair_order(e: &Edge) -> u128 {
+    // Scores are sums of a few small weights, never negative.
+    let score = u32::try_from(e.score).expect("a score fits 32 bits");
+    u128::from(u32::MAX - score) << 96
+        | u128::from(e.gap.unsigned_abs()) << 64
+        | u128::from(e.bank) << 32
+        | u128::from(e.book)
 }
 
 /// Marks a line or posting taken by the best-pair-first pass (above any stamp).
@@ -2470,6 +2488,7 @@ fn solve_large_group(
     if scratch.bank_seen.is_empty() {
         scratch.bank_seen = vec![0; n_bank];
         scratch.book_seen = vec![0; n_book];
+        scratch.partner = vec![0; n_bank];
     }
     scratch.stamp += 1;
     let stamp = scratch.stamp;
@@ -2490,29 +2509,26 @@ fn solve_large_group(
     if banks <= MAX_EXACT_GROUP && books <= MAX_EXACT_GROUP {
         return false;
     }
-    // Keys compared as plain integers: `-score` as an unsigned number in the same order.
+    // One integer per pair (16 bytes, compared at once): the pass needs only the line and
+    // the posting, and finds the edges it took from those afterwards.
     let order = &mut scratch.order;
     order.clear();
-    order.extend(group.iter().map(|&g| {
-        let e = &edges[g];
-        (
-            (e.score.wrapping_neg() as u64) ^ (1 << 63),
-            u64::from(e.gap.unsigned_abs()) << 32 | u64::from(e.bank),
-            u64::from(e.book) << 32 | g as u64,
-        )
-    }));
+    order.extend(group.iter().map(|&g| pair_order(&edges[g])));
     order.sort_unstable();
-    for &(_, _, book_edge) in order.iter() {
-        let g = (book_edge & 0xFFFF_FFFF) as usize;
-        let e = &edges[g];
-        let (b, k) = (e.bank as usize, e.book as usize);
+    for &key in order.iter() {
+        let (b, k) = ((key >> 32) as u32 as usize, key as u32 as usize);
         if scratch.bank_seen[b] == TAKEN || scratch.book_seen[k] == TAKEN {
             continue;
         }
         scratch.bank_seen[b] = TAKEN;
         scratch.book_seen[k] = TAKEN;
-        chosen.push(g);
+        scratch.partner[b] = k as u32;
     }
+    // Each pair is one edge (a line's candidates name each posting once).
+    chosen.extend(group.iter().copied().filter(|&g| {
+        let e = &edges[g];
+        scratch.bank_seen[e.bank as usize] == TAKEN && scratch.partner[e.bank as usize] == e.book
+    }));
     true
 }
 
