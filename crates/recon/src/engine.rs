@@ -28,7 +28,7 @@ use crate::amount::{
     NOT_PACKED, looks_mistyped, looks_mistyped_leading, minor_unit, pack, to_units, unpack,
 };
 use crate::assignment::{Assigner, Candidate};
-use crate::bucket_sort::{bucket_sort_by, top_bits};
+use crate::bucket_sort::{bucket_sort_by, bucket_sorted_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::fx_hash_bytes;
@@ -696,7 +696,7 @@ impl<'a> AccountRun<'a> {
         let Reading {
             mut lines,
             bank_words: read_words,
-            keyed_lines: mut keyed,
+            keyed_lines: keyed,
             bank: mut read_bank,
             bank_quotes: mut read_bank_quotes,
             names,
@@ -710,13 +710,12 @@ impl<'a> AccountRun<'a> {
         } = reading;
         // Gathered into the lists the last run read into (see `FactLists`).
         let into = std::mem::take(&mut room.facts);
-        // By day first (a counting sort), then by time inside a day.
-        const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
-        bucket_sort_by(
-            &mut keyed,
-            |k| k.0.div_euclid(NANOS_PER_DAY),
+        // By time (a counting sort by its top bits), then by id.
+        let keyed = bucket_sorted_by(
+            keyed,
+            |k| k.0,
             |a, b| {
-                (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+                a.1.cmp(&b.1).then_with(|| {
                     let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
                     (&x.id, x.amount).cmp(&(&y.id, y.amount))
                 })
@@ -738,12 +737,12 @@ impl<'a> AccountRun<'a> {
             (&mut f.words, Some(&mut f.ref_end), &mut f.words_end)
         });
 
-        let mut keyed = keyed_entries;
-        bucket_sort_by(
-            &mut keyed,
+        // By day (a counting sort), then by creation time and id.
+        let keyed = bucket_sorted_by(
+            keyed_entries,
             |k| i64::from(k.0),
             |a, b| {
-                (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+                (a.1, a.2).cmp(&(b.1, b.2)).then_with(|| {
                     let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
                     (&x.id, x.amount).cmp(&(&y.id, y.amount))
                 })
@@ -802,7 +801,7 @@ impl<'a> AccountRun<'a> {
         let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
         keyed.extend(book_tokens.iter().enumerate().map(|(j, &t)| (t, j as u32)));
         let n = keyed.len();
-        bucket_sort_by(&mut keyed, |k| top_bits(k.0, n), |a, b| a.cmp(b));
+        let keyed = bucket_sorted_by(keyed, |k| top_bits(k.0, n), |a, b| a.0.cmp(&b.0));
         let mut token_useful = vec![false; book_tokens.len()];
         for run in keyed.chunk_by(|a, b| a.0 == b.0) {
             if run.len() <= MAX_REFERENCE_FANOUT {
