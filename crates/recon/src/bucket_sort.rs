@@ -53,6 +53,67 @@ pub fn bucket_sort_by<T: Copy>(
     }
 }
 
+/// `items` sorted by `(bucket(item), cmp)` (ties in no particular order), as a new list: the items are
+/// dealt into buckets (their positions, then a gather: no copy of the list to write into and
+/// none back), then each bucket, in one place in memory, is sorted.
+///
+/// Sparse keys are bucketed by their top bits (a key's offset from the least, shifted right),
+/// so there are about as many buckets as items whatever the keys' range: fine-grained keys
+/// (times) leave a bucket or two an item, not a day's worth to sort by comparisons.
+pub fn bucket_sorted_by<T: Copy>(
+    items: Vec<T>,
+    bucket: impl Fn(&T) -> i64,
+    mut cmp: impl FnMut(&T, &T) -> Ordering,
+) -> Vec<T> {
+    let Some((lo, hi)) = items
+        .iter()
+        .map(&bucket)
+        .fold(None, |range, k| match range {
+            None => Some((k, k)),
+            Some((lo, hi)) => Some((k.min(lo), k.max(hi))),
+        })
+    else {
+        return items;
+    };
+    // The offset from `lo` fits in a u64 (as a wrapping difference); at most ~2 buckets an item.
+    let range = hi.wrapping_sub(lo) as u64;
+    let most = 2 * items.len() as u64 + 1024;
+    let shift = (0..64).find(|&s| range >> s < most).unwrap_or(63);
+    let slot = |item: &T| (bucket(item).wrapping_sub(lo) as u64 >> shift) as usize;
+    // Each bucket's start, then (after the deal) its end.
+    let mut next = vec![0u32; (range >> shift) as usize + 1];
+    for item in &items {
+        next[slot(item)] += 1;
+    }
+    let mut start = 0;
+    for n in &mut next {
+        (*n, start) = (start, start + *n);
+    }
+    let mut order = vec![0u32; items.len()];
+    for (i, item) in items.iter().enumerate() {
+        let at = &mut next[slot(item)];
+        order[*at as usize] = i as u32;
+        *at += 1;
+    }
+    let mut sorted: Vec<T> = order.iter().map(|&i| items[i as usize]).collect();
+    drop((items, order));
+    let mut start = 0;
+    for &end in &next {
+        let (a, b) = (start as usize, end as usize);
+        if b - a > 1 {
+            if shift == 0 {
+                sorted[a..b].sort_unstable_by(&mut cmp);
+            } else {
+                // A coarse bucket holds items of several keys: the key comes first in it.
+                let by_key = |x: &T, y: &T| bucket(x).cmp(&bucket(y)).then_with(|| cmp(x, y));
+                sorted[a..b].sort_unstable_by(by_key);
+            }
+        }
+        start = end;
+    }
+    sorted
+}
+
 /// The top bits of a uniformly spread 64-bit key (a hash), as a bucket for about `n` buckets.
 pub fn top_bits(key: u64, n: usize) -> i64 {
     let bits = usize::BITS - n.max(1).leading_zeros();
@@ -93,6 +154,33 @@ mod tests {
             want.sort_unstable();
             bucket_sort_by(&mut items, |x| x.0, |a, b| (a.1, a.2).cmp(&(b.1, b.2)));
             assert_eq!(items, want, "{n} {spread}");
+        }
+    }
+
+    #[test]
+    fn sorts_by_value_like_a_comparison_sort() {
+        let mut seed = 5;
+        for (n, spread, ties) in [
+            (0usize, 1u64, 1u64),
+            (1, 1, 1),
+            (2, 1, 1),
+            (50, 7, 3),
+            (5_000, 300, 5),
+            (5_000, 300, 1_000_000),
+            (5_000, 1 << 40, 5),
+            (5_000, u64::MAX, 5),
+            (3_000, 2, 2),
+        ] {
+            let items: Vec<(i64, u64, usize)> = (0..n)
+                .map(|i| {
+                    let k = lcg(&mut seed) % spread;
+                    (k.wrapping_sub(spread / 2) as i64, lcg(&mut seed) % ties, i)
+                })
+                .collect();
+            let mut want = items.clone();
+            want.sort_by_key(|x| (x.0, x.1));
+            let got = bucket_sorted_by(items, |x| x.0, |a, b| (a.1, a.2).cmp(&(b.1, b.2)));
+            assert_eq!(got, want, "{n} {spread} {ties}");
         }
     }
 

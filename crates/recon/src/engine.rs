@@ -28,7 +28,7 @@ use crate::amount::{
     NOT_PACKED, looks_mistyped, looks_mistyped_leading, minor_unit, pack, to_units, unpack,
 };
 use crate::assignment::{Assigner, Candidate};
-use crate::bucket_sort::{bucket_sort_by, top_bits};
+use crate::bucket_sort::{bucket_sort_by, bucket_sorted_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::fx_hash_bytes;
@@ -701,7 +701,7 @@ impl<'a> AccountRun<'a> {
         let Reading {
             mut lines,
             bank_words: read_words,
-            keyed_lines: mut keyed,
+            keyed_lines: keyed,
             bank: mut read_bank,
             bank_quotes: mut read_bank_quotes,
             names,
@@ -715,13 +715,12 @@ impl<'a> AccountRun<'a> {
         } = reading;
         // Gathered into the lists the last run read into (see `FactLists`).
         let into = std::mem::take(&mut room.facts);
-        // By day first (a counting sort), then by time inside a day.
-        const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
-        bucket_sort_by(
-            &mut keyed,
-            |k| k.0.div_euclid(NANOS_PER_DAY),
+        // By time (a counting sort by its top bits), then by id.
+        let keyed = bucket_sorted_by(
+            keyed,
+            |k| k.0,
             |a, b| {
-                (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+                a.1.cmp(&b.1).then_with(|| {
                     let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
                     (&x.id, x.amount).cmp(&(&y.id, y.amount))
                 })
@@ -743,12 +742,12 @@ impl<'a> AccountRun<'a> {
             (&mut f.words, Some(&mut f.ref_end), &mut f.words_end)
         });
 
-        let mut keyed = keyed_entries;
-        bucket_sort_by(
-            &mut keyed,
+        // By day (a counting sort), then by creation time and id.
+        let keyed = bucket_sorted_by(
+            keyed_entries,
             |k| i64::from(k.0),
             |a, b| {
-                (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+                (a.1, a.2).cmp(&(b.1, b.2)).then_with(|| {
                     let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
                     (&x.id, x.amount).cmp(&(&y.id, y.amount))
                 })
@@ -803,20 +802,8 @@ impl<'a> AccountRun<'a> {
         }
         let names = names.into_names();
 
-        // How many postings carry each token (tokens are distinct within a posting).
-        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(book_tokens.len());
-        keyed.extend(book_tokens.iter().enumerate().map(|(j, &t)| (t, j as u32)));
-        let n = keyed.len();
-        bucket_sort_by(&mut keyed, |k| top_bits(k.0, n), |a, b| a.cmp(b));
-        let mut token_useful = vec![false; book_tokens.len()];
-        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-            if run.len() <= MAX_REFERENCE_FANOUT {
-                for &(_, j) in run {
-                    token_useful[j as usize] = true;
-                }
-            }
-        }
-        drop(keyed);
+        // Whether each token is on few postings (a posting's tokens are distinct).
+        let token_useful = on_few_postings(&book_tokens, MAX_REFERENCE_FANOUT);
 
         let n_bank = bank.len();
         let n_book = book.len();
@@ -2663,6 +2650,38 @@ fn name_of(node: &PairNode) -> NameKey {
     }
 }
 
+/// For each token, whether at most `most` tokens (postings: a posting's tokens are distinct)
+/// are equal to it. Counted in a hash table (open addressing), two passes over the tokens:
+/// sorting them by value to count each one's run cost three times as much.
+fn on_few_postings(tokens: &[u64], most: usize) -> Vec<bool> {
+    let bits = (2 * tokens.len())
+        .max(16)
+        .next_power_of_two()
+        .trailing_zeros();
+    let mask = (1usize << bits) - 1;
+    // A token (an fx hash) is spread again: its top bits alone clump.
+    let home = |t: u64| (t.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+    let most = u8::try_from(most).unwrap_or(u8::MAX - 1);
+    let mut keys = vec![0u64; mask + 1];
+    // How many of each token, up to one past `most`; 0: an empty slot.
+    let mut counts = vec![0u8; mask + 1];
+    let slot_of = |keys: &[u64], counts: &[u8], t: u64| {
+        let mut i = home(t);
+        while counts[i] != 0 && keys[i] != t {
+            i = (i + 1) & mask;
+        }
+        i
+    };
+    for &t in tokens {
+        let i = slot_of(&keys, &counts, t);
+        keys[i] = t;
+        counts[i] = counts[i].saturating_add(1).min(most + 1);
+    }
+    (tokens.iter())
+        .map(|&t| counts[slot_of(&keys, &counts, t)] <= most)
+        .collect()
+}
+
 fn node(key: u64, day: i32, book: usize) -> Node {
     Node {
         key,
@@ -2674,6 +2693,30 @@ fn node(key: u64, day: i32, book: usize) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The counting table agrees with counting each token's run among the sorted tokens.
+    #[test]
+    fn tokens_on_few_postings_as_sorting_counts_them() {
+        let mut seed = 17u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            seed >> 20
+        };
+        for (n, distinct) in [(0usize, 1u64), (1, 1), (7, 2), (1_000, 50), (20_000, 9_000)] {
+            let tokens: Vec<u64> = (0..n).map(|_| (next() % distinct) << 40).collect();
+            let mut sorted = tokens.clone();
+            sorted.sort_unstable();
+            let want: Vec<bool> = (tokens.iter())
+                .map(|t| sorted.iter().filter(|&s| s == t).count() <= MAX_REFERENCE_FANOUT)
+                .take(if n > 2_000 { 300 } else { n })
+                .collect();
+            let got = on_few_postings(&tokens, MAX_REFERENCE_FANOUT);
+            assert_eq!(got.len(), n);
+            assert_eq!(got[..want.len()], want[..], "{n} {distinct}");
+        }
+    }
 
     /// Large groups are solved best pair first: the same choice as sorting the group's
     /// edges by (score descending, |gap|, line, posting) and taking each pair whose ends are
