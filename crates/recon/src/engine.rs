@@ -728,12 +728,10 @@ impl<'a> AccountRun<'a> {
         );
         let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
         drop(keyed);
-        let lines = gather(Vec::new(), &mut lines, &order, |l| *l);
-        let mut bank = gather(into.bank, &mut read_bank, &order, |f| f.clone());
-        let bank_quotes = gather(
-            into.bank_quotes,
-            &mut read_bank_quotes,
+        let (lines, mut bank, bank_quotes) = all_in_order(
             &order,
+            (&mut lines, &mut read_bank, &mut read_bank_quotes),
+            (into.bank, into.bank_quotes),
             BankQuote::take,
         );
         drop(order);
@@ -755,12 +753,10 @@ impl<'a> AccountRun<'a> {
         );
         let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
         drop(keyed);
-        let entries = gather(Vec::new(), &mut entries, &order, |e| *e);
-        let mut book = gather(into.book, &mut read_book, &order, |f| f.clone());
-        let book_quotes = gather(
-            into.book_quotes,
-            &mut read_book_quotes,
+        let (entries, mut book, book_quotes) = all_in_order(
             &order,
+            (&mut entries, &mut read_book, &mut read_book_quotes),
+            (into.book, into.book_quotes),
             BookQuote::take,
         );
         drop(order);
@@ -2612,6 +2608,21 @@ impl AmountBits {
         let (word, bit) = Self::bit(units);
         self.0[word] & bit != 0
     }
+}
+
+/// One side's inputs, facts and quotes in the order `order` gives, the facts and quotes
+/// gathered into `into` (see [`FactLists`]); a quote's id is moved by `take_quote`.
+fn all_in_order<I: Copy, F: Clone, Q>(
+    order: &[u32],
+    (inputs, facts, quotes): (&mut [I], &mut [F], &mut [Q]),
+    (facts_into, quotes_into): (Vec<F>, Vec<Q>),
+    take_quote: fn(&mut Q) -> Q,
+) -> (Vec<I>, Vec<F>, Vec<Q>) {
+    (
+        gather(Vec::new(), inputs, order, |i| *i),
+        gather(facts_into, facts, order, |f| f.clone()),
+        gather(quotes_into, quotes, order, take_quote),
+    )
 }
 
 /// Copies each item's range of `list` (read in input order) into `out` (emptied first), in
