@@ -28,7 +28,7 @@ use crate::amount::{
     NOT_PACKED, looks_mistyped, looks_mistyped_leading, minor_unit, pack, to_units, unpack,
 };
 use crate::assignment::{Assigner, Candidate};
-use crate::bucket_sort::{bucket_sort_by, bucket_sorted_by, top_bits};
+use crate::bucket_sort::{bucket_sorted_by, top_bits};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::explain::reference_hit;
 use crate::fasthash::fx_hash_bytes;
@@ -1754,15 +1754,15 @@ impl<'a> AccountRun<'a> {
                 index: i,
             })
             .collect();
-        let mut sorted: Vec<(u64, Dated)> = all
+        let sorted: Vec<(u64, Dated)> = all
             .iter()
             .filter(|_| by_name)
             .map(|&d| (fact(d.index).1.full, d))
             .filter(|&(n, _)| n != 0)
             .collect();
         let n = sorted.len();
-        bucket_sort_by(
-            &mut sorted,
+        let sorted = bucket_sorted_by(
+            sorted,
             |&(name, _)| top_bits(name, n),
             |a, b| (a.0, a.1.index).cmp(&(b.0, b.1.index)),
         );
@@ -2351,7 +2351,7 @@ fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
         }
     }
     drop((parent, bank_degree, book_degree));
-    bucket_sort_by(&mut order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
+    let order = bucket_sorted_by(order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
     // Each group chooses at most as many edges as it has.
     let mut chosen = Vec::with_capacity(order.len());
     let mut group: Vec<usize> = Vec::new();
