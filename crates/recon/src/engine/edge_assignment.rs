@@ -1,0 +1,278 @@
+//! The global assignment of scored edges: connected groups, each solved exactly or best
+//! pair first.
+
+use crate::assignment::{Assigner, Candidate};
+use crate::bucket_sort::bucket_sorted_by;
+
+use super::*;
+
+/// Chooses a set of edges (indices into `edges`) with no shared bank or book, maximizing the total
+/// score within each connected group.
+pub(super) fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<usize> {
+    // An edge alone at both of its ends is a group of its own, chosen as it is (most edges at
+    // benchmark density): only the others are grouped.
+    let mut bank_degree = vec![0u8; n_bank];
+    let mut book_degree = vec![0u8; n_book];
+    for e in edges {
+        let d = &mut bank_degree[e.bank as usize];
+        *d = d.saturating_add(1);
+        let d = &mut book_degree[e.book as usize];
+        *d = d.saturating_add(1);
+    }
+    let alone = |e: &Edge| bank_degree[e.bank as usize] == 1 && book_degree[e.book as usize] == 1;
+    let mut marked = vec![false; edges.len()];
+    // Union-find over bank nodes [0, n_bank) and book nodes [n_bank, n_bank + n_book).
+    let mut parent: Vec<u32> = (0..(n_bank + n_book) as u32).collect();
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let up = parent[parent[x as usize] as usize];
+            parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+    for e in edges.iter().filter(|e| !alone(e)) {
+        let a = find(&mut parent, e.bank);
+        let b = find(&mut parent, n_bank as u32 + e.book);
+        if a != b {
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            parent[hi as usize] = lo;
+        }
+    }
+    // Group edges by component: (root, edge index) packed in one word. The order inside a
+    // group does not matter: both solvers below are order-independent.
+    let mut order: Vec<u64> = Vec::with_capacity(edges.len());
+    let mut taken = 0;
+    for (i, e) in edges.iter().enumerate() {
+        if alone(e) {
+            marked[i] = true;
+            taken += 1;
+        } else {
+            order.push((u64::from(find(&mut parent, e.bank)) << 32) | i as u64);
+        }
+    }
+    drop((parent, bank_degree, book_degree));
+    let order = bucket_sorted_by(order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
+    // Each group chooses at most as many edges as it has.
+    let mut chosen = Vec::with_capacity(order.len());
+    let mut group: Vec<usize> = Vec::new();
+    let mut scratch = GroupScratch::default();
+    let mut start = 0;
+    while start < order.len() {
+        let root = order[start] >> 32;
+        let end = start + order[start..].partition_point(|o| o >> 32 == root);
+        if end - start == 1 {
+            chosen.push((order[start] & 0xFFFF_FFFF) as usize);
+        } else {
+            group.clear();
+            group.extend(order[start..end].iter().map(|o| (o & 0xFFFF_FFFF) as usize));
+            solve_group(edges, &group, (n_bank, n_book), &mut chosen, &mut scratch);
+        }
+        start = end;
+    }
+    // In edge order: marked, then read back (no sort of the chosen list).
+    for &i in &chosen {
+        marked[i] = true;
+    }
+    let mut all = Vec::with_capacity(taken + chosen.len());
+    all.extend((0..edges.len()).filter(|&i| marked[i]));
+    all
+}
+
+/// Buffers reused from one group to the next.
+#[derive(Default)]
+struct GroupScratch {
+    banks: Vec<u32>,
+    books: Vec<u32>,
+    candidates: Vec<Candidate>,
+    assigner: Assigner,
+    /// Per line and per posting, the last large group that counted it (`stamp`), then
+    /// whether the best-pair-first pass took it. Sized on the first group too large to be
+    /// small for sure; groups share no line or posting, so nothing is ever reset.
+    bank_seen: Vec<u32>,
+    book_seen: Vec<u32>,
+    /// Per line the pass took, the posting it took it with.
+    partner: Vec<u32>,
+    stamp: u32,
+    /// The pairs of a large group as [`pair_order`] keys, sorted.
+    order: Vec<u128>,
+}
+
+/// A pair's place in the best-pair-first pass of [`solve_large_group`] as one integer: by
+/// score (best first), then nearest, then line, then posting.
+fn pair_order(e: &Edge) -> u128 {
+    // Scores are sums of a few small weights, never negative.
+    let score = u32::try_from(e.score).expect("a score fits 32 bits");
+    u128::from(u32::MAX - score) << 96
+        | u128::from(e.gap.unsigned_abs()) << 64
+        | u128::from(e.bank) << 32
+        | u128::from(e.book)
+}
+
+/// Marks a line or posting taken by the best-pair-first pass (above any stamp).
+const TAKEN: u32 = u32::MAX;
+
+/// One connected group: exactly (Hungarian) when small, best pair first when large.
+fn solve_group(
+    edges: &[Edge],
+    group: &[usize],
+    (n_bank, n_book): (usize, usize),
+    chosen: &mut Vec<usize>,
+    scratch: &mut GroupScratch,
+) {
+    // A group of at most `MAX_EXACT_GROUP` edges has at most as many lines and postings.
+    if group.len() > MAX_EXACT_GROUP
+        && solve_large_group(edges, group, (n_bank, n_book), chosen, scratch)
+    {
+        return;
+    }
+    let GroupScratch {
+        banks,
+        books,
+        candidates,
+        assigner,
+        ..
+    } = scratch;
+    banks.clear();
+    banks.extend(group.iter().map(|&g| edges[g].bank));
+    banks.sort_unstable();
+    banks.dedup();
+    books.clear();
+    books.extend(group.iter().map(|&g| edges[g].book));
+    books.sort_unstable();
+    books.dedup();
+    debug_assert!(banks.len() <= MAX_EXACT_GROUP && books.len() <= MAX_EXACT_GROUP);
+    candidates.clear();
+    candidates.extend(group.iter().filter_map(|&g| {
+        let e = &edges[g];
+        Some(Candidate {
+            row: banks.binary_search(&e.bank).ok()?,
+            col: books.binary_search(&e.book).ok()?,
+            score: e.score,
+        })
+    }));
+    let result = assigner.assign(banks.len(), books.len(), candidates);
+    for (&g, c) in group.iter().zip(candidates.iter()) {
+        if result[c.row] == Some(c.col) {
+            chosen.push(g);
+        }
+    }
+}
+
+/// A group with more than `MAX_EXACT_GROUP` lines or postings: its pairs best first (by
+/// score, then nearest, then line, then posting), each taken when both ends are free.
+/// Returns false, doing nothing, when the group is small enough to be solved exactly.
+fn solve_large_group(
+    edges: &[Edge],
+    group: &[usize],
+    (n_bank, n_book): (usize, usize),
+    chosen: &mut Vec<usize>,
+    scratch: &mut GroupScratch,
+) -> bool {
+    if scratch.bank_seen.is_empty() {
+        scratch.bank_seen = vec![0; n_bank];
+        scratch.book_seen = vec![0; n_book];
+        scratch.partner = vec![0; n_bank];
+    }
+    scratch.stamp += 1;
+    let stamp = scratch.stamp;
+    let (mut banks, mut books) = (0usize, 0usize);
+    for &g in group {
+        let e = &edges[g];
+        let seen = &mut scratch.bank_seen[e.bank as usize];
+        if *seen != stamp {
+            *seen = stamp;
+            banks += 1;
+        }
+        let seen = &mut scratch.book_seen[e.book as usize];
+        if *seen != stamp {
+            *seen = stamp;
+            books += 1;
+        }
+    }
+    if banks <= MAX_EXACT_GROUP && books <= MAX_EXACT_GROUP {
+        return false;
+    }
+    // One integer per pair (16 bytes, compared at once): the pass needs only the line and
+    // the posting, and finds the edges it took from those afterwards.
+    let order = &mut scratch.order;
+    order.clear();
+    order.extend(group.iter().map(|&g| pair_order(&edges[g])));
+    order.sort_unstable();
+    for &key in order.iter() {
+        let (b, k) = ((key >> 32) as u32 as usize, key as u32 as usize);
+        if scratch.bank_seen[b] == TAKEN || scratch.book_seen[k] == TAKEN {
+            continue;
+        }
+        scratch.bank_seen[b] = TAKEN;
+        scratch.book_seen[k] = TAKEN;
+        scratch.partner[b] = k as u32;
+    }
+    // Each pair is one edge (a line's candidates name each posting once).
+    chosen.extend(group.iter().copied().filter(|&g| {
+        let e = &edges[g];
+        scratch.bank_seen[e.bank as usize] == TAKEN && scratch.partner[e.bank as usize] == e.book
+    }));
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Large groups are solved best pair first: the same choice as sorting the group's
+    /// edges by (score descending, |gap|, line, posting) and taking each pair whose ends are
+    /// free.
+    #[test]
+    fn large_groups_take_the_best_free_pairs_first() {
+        let mut seed = 17u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        for (n_bank, n_book, n_edges) in
+            [(60usize, 70usize, 900usize), (45, 3, 120), (200, 200, 400)]
+        {
+            let mut pairs = std::collections::BTreeSet::new();
+            while pairs.len() < n_edges {
+                pairs.insert((next(n_bank as u64) as u32, next(n_book as u64) as u32));
+            }
+            let edges: Vec<Edge> = pairs
+                .into_iter()
+                .map(|(bank, book)| Edge {
+                    bank,
+                    book,
+                    relation: Relation::Exact,
+                    reference: false,
+                    name: NameAgreement::Unknown,
+                    gap: next(21) as i32 - 10,
+                    score: 1 + next(5) as i64 * 10,
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..edges.len()).collect();
+            order.sort_by_key(|&g| {
+                let e = &edges[g];
+                (-e.score, e.gap.abs(), e.bank, e.book)
+            });
+            let (mut bank_used, mut book_used) = (vec![false; n_bank], vec![false; n_book]);
+            let mut want = Vec::new();
+            for g in order {
+                let e = &edges[g];
+                if !bank_used[e.bank as usize] && !book_used[e.book as usize] {
+                    bank_used[e.bank as usize] = true;
+                    book_used[e.book as usize] = true;
+                    want.push(g);
+                }
+            }
+            want.sort_unstable();
+            // Dense enough to be one component.
+            assert_eq!(
+                assign_edges(&edges, n_bank, n_book),
+                want,
+                "{n_bank} x {n_book}"
+            );
+        }
+    }
+}

@@ -1,0 +1,446 @@
+//! Stage 4: one bank line for several postings, several bank lines for one posting.
+
+use crate::bucket_sort::{bucket_sorted_by, top_bits};
+use crate::counterparty::NameKey;
+use crate::input::BookEntryKind;
+use crate::output::{ExceptionKind, MatchKind, MatchStatus};
+use crate::runs::{Cursors, Dated, DayCursor, Runs};
+use crate::sentence::Sentence;
+use crate::subset::Subsets;
+use crate::window::SlidingIndex;
+
+use super::*;
+
+/// Leftovers in day order, and grouped by counterparty (each group in day order), with the
+/// cursors a stage walking in day order keeps into them.
+struct Pool {
+    all: Vec<Dated>,
+    named: Runs<u64>,
+    all_cursor: DayCursor,
+    named_cursors: Cursors,
+    /// Scratch for [`AccountRun::nearby`].
+    picked: Vec<(i32, u32)>,
+    /// What [`AccountRun::nearby`] found last.
+    nearest: Vec<u32>,
+    /// The candidates' values and the subset search, kept from one search to the next.
+    values: Vec<i64>,
+    subsets: Subsets,
+}
+
+impl AccountRun<'_> {
+    // ---- stage 4: groups ---------------------------------------------------------------------
+
+    /// Leftover indices of one side (`pool`, day-ordered), same sign as `units` and smaller,
+    /// nearest to `day` first, at most `limit`, into `pool.nearest`; without a name, a day after `day` counts
+    /// `after_weight` times as far as a day before it. With `name`, only that counterparty's leftovers
+    /// (`named` is the pool grouped by name) are considered.
+    #[allow(clippy::too_many_arguments)]
+    fn nearby(
+        &self,
+        books_side: bool,
+        pool: &mut Pool,
+        day: i32,
+        (lo, hi): (i32, i32),
+        units: i64,
+        name: Option<NameKey>,
+        limit: usize,
+        after_weight: i32,
+    ) {
+        let fits = |i: u32| {
+            let (u, taken) = if books_side {
+                let f = &self.book[i as usize];
+                (f.units, self.book_taken[i as usize] || f.is_fee)
+            } else {
+                (self.bank[i as usize].units, self.bank_taken[i as usize])
+            };
+            !taken && (u < 0) == (units < 0) && u.abs() < units.abs()
+        };
+        let mut picked = std::mem::take(&mut pool.picked);
+        picked.clear();
+        pool.nearest.clear();
+        if let Some(want) = name {
+            let Some(run) = pool.named.id(&want.full) else {
+                pool.picked = picked;
+                return;
+            };
+            for &Dated { day: d, index: i } in
+                pool.named.dated_from(&mut pool.named_cursors, run, lo)
+            {
+                if d > hi {
+                    break;
+                }
+                if fits(i) {
+                    picked.push(((d - day).abs(), i));
+                }
+            }
+            picked.sort_unstable();
+            picked.truncate(limit);
+        } else {
+            // Walk outwards from `day`, so the cost is bounded by `limit`, not by the window.
+            let all = &pool.all;
+            let mid = pool.all_cursor.seek(all, day);
+            let (mut left, mut right) = (mid, mid);
+            while picked.len() < limit {
+                let left_day = (left > 0).then(|| all[left - 1].day).filter(|&d| d >= lo);
+                let right_day = (right < all.len())
+                    .then(|| all[right].day)
+                    .filter(|&d| d <= hi);
+                let take_left = match (left_day, right_day) {
+                    (None, None) => break,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (Some(l), Some(r)) => day - l < after_weight * (r - day),
+                };
+                let entry = if take_left {
+                    left -= 1;
+                    all[left]
+                } else {
+                    right += 1;
+                    all[right - 1]
+                };
+                if fits(entry.index) {
+                    let d = entry.day - day;
+                    picked.push((if d > 0 { after_weight * d } else { -d }, entry.index));
+                }
+            }
+            picked.sort_unstable();
+        }
+        pool.nearest.extend(picked.iter().map(|&(_, i)| i));
+        pool.picked = picked;
+    }
+
+    /// The leftovers among `indices` (in day order) of one side, as a [`Pool`]; grouped by
+    /// counterparty only when `by_name` (else `named` is empty).
+    fn pool(&self, books_side: bool, indices: impl Iterator<Item = u32>, by_name: bool) -> Pool {
+        let fact = |i: u32| {
+            if books_side {
+                (self.book[i as usize].day, self.book[i as usize].name)
+            } else {
+                (self.bank[i as usize].day, self.bank[i as usize].name)
+            }
+        };
+        let all: Vec<Dated> = indices
+            .map(|i| Dated {
+                day: fact(i).0,
+                index: i,
+            })
+            .collect();
+        let sorted: Vec<(u64, Dated)> = all
+            .iter()
+            .filter(|_| by_name)
+            .map(|&d| (fact(d.index).1.full, d))
+            .filter(|&(n, _)| n != 0)
+            .collect();
+        let n = sorted.len();
+        let sorted = bucket_sorted_by(
+            sorted,
+            |&(name, _)| top_bits(name, n),
+            |a, b| (a.0, a.1.index).cmp(&(b.0, b.1.index)),
+        );
+        let named = Runs::from_sorted(sorted.into_iter());
+        let named_cursors = named.cursors();
+        Pool {
+            all,
+            named,
+            all_cursor: DayCursor::default(),
+            named_cursors,
+            picked: Vec::new(),
+            nearest: Vec::new(),
+            values: Vec::new(),
+            subsets: Subsets::default(),
+        }
+    }
+
+    pub(super) fn one_bank_many_books(&mut self) {
+        let mut pool = self.pool(
+            true,
+            (0..self.book.len() as u32)
+                .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee),
+            true,
+        );
+        if pool.all.is_empty() {
+            return;
+        }
+        let mut fees = SlidingIndex::new(self.free_fee_nodes());
+        for b in 0..self.bank.len() {
+            if self.bank_taken[b] {
+                continue;
+            }
+            let f = &self.bank[b];
+            let (lo, hi) = (
+                f.day - self.options.max_lead_days,
+                f.day + self.options.max_lag_days,
+            );
+            let targets = [(f.units, false), (f.units + f.fee_units, true)];
+            let targets = &targets[..if f.fee_units > 0 { 2 } else { 1 }];
+            // Only the same payee: one Wise payment settling several bills is always one vendor,
+            // and a name-free search here mostly finds coincidences.
+            if f.name.is_empty() {
+                continue;
+            }
+            'targets: for &(target, net_of_fee) in targets {
+                {
+                    let same_name = true;
+                    let name = same_name.then_some(f.name);
+                    self.nearby(
+                        true,
+                        &mut pool,
+                        f.day,
+                        (lo, hi),
+                        target,
+                        name,
+                        self.options.subset_candidates,
+                        1,
+                    );
+                    let cands = &pool.nearest;
+                    if cands.len() < 2 {
+                        continue;
+                    }
+                    pool.values.clear();
+                    (pool.values).extend(cands.iter().map(|&k| self.book[k as usize].units.abs()));
+                    let subsets = &mut pool.subsets;
+                    let max_size = self.options.max_group_size;
+                    subsets.search(&pool.values, target.abs(), max_size, 2, None);
+                    let Some(first) = subsets.first() else {
+                        continue;
+                    };
+                    let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
+                    let unique = subsets.count() == 1;
+                    let group = (books, unique, same_name, net_of_fee);
+                    self.push_one_to_many(b, group, &mut fees);
+                    break 'targets;
+                }
+            }
+        }
+    }
+
+    /// `fees` indexes postings by amount in a window that slides with `b` (a fee posting for
+    /// a group found net of the fee is looked up in it).
+    fn push_one_to_many(
+        &mut self,
+        b: usize,
+        (mut books, unique, same_name, net_of_fee): (Vec<u32>, bool, bool, bool),
+        fees: &mut SlidingIndex,
+    ) {
+        let line = self.lines[b];
+        self.bank_taken[b] = true;
+        for &k in &books {
+            self.book_taken[k as usize] = true;
+        }
+        let mut reason = Sentence::new();
+        reason
+            .int(books.len() as i64)
+            .s(" postings (")
+            .list(books.iter().map(|&k| self.entries[k as usize].id.as_ref()))
+            .s(") add up to the bank ");
+        if net_of_fee {
+            reason
+                .s("amount without the fee ")
+                .amount(line.amount + line.fee.abs());
+        } else {
+            reason.s("amount ").amount(line.amount);
+        }
+        reason.s(" ").s(self.currency);
+        if same_name {
+            reason.s("; all to/from \"").s(&line.counterparty).s("\"");
+        }
+        let spread = books
+            .iter()
+            .map(|&k| self.book[k as usize].day - self.bank[b].day)
+            .fold((i32::MAX, i32::MIN), |(a, z), g| (a.min(g), z.max(g)));
+        reason
+            .s("; dated ")
+            .int(i64::from(spread.0))
+            .s("..")
+            .int(i64::from(spread.1))
+            .s(" days from the bank line");
+        if net_of_fee {
+            // The principal is covered by the group; the fee needs its own posting.
+            let fee_units = -self.bank[b].fee_units;
+            let day = self.bank[b].day;
+            let lead = self.options.max_lead_days;
+            fees.slide(day - lead, day + lead);
+            let fee_book = fees
+                .get(fee_units as u64)
+                .filter(|k| self.book[k.book as usize].is_fee && !self.book_taken[k.book as usize])
+                .min_by_key(|k| (k.day - day).abs())
+                .map(|k| k.book);
+            match fee_book {
+                Some(k) => {
+                    self.book_taken[k as usize] = true;
+                    books.push(k);
+                    reason
+                        .s("; fee ")
+                        .amount(line.fee)
+                        .s(" booked as bank charge ")
+                        .s(&self.entries[k as usize].id);
+                }
+                None => {
+                    reason
+                        .s("; no bank-charge posting of ")
+                        .amount(line.fee)
+                        .s(": fee not booked");
+                    self.groups.push(Group {
+                        banks: Members::from(&[b as u32][..]),
+                        books: Members::from(&books[..]),
+                        outcome: Outcome::Break {
+                            kind: ExceptionKind::UnbookedFee,
+                            difference: line.fee.abs(),
+                        },
+                        why: reason.done().into(),
+                    });
+                    return;
+                }
+            }
+        }
+        let auto = unique && same_name;
+        if !auto {
+            reason.s(if unique {
+                "; counterparties differ or are unknown: verify"
+            } else {
+                "; several combinations fit: verify"
+            });
+        }
+        self.groups.push(Group {
+            banks: Members::from(&[b as u32][..]),
+            books: Members::from(&books[..]),
+            outcome: Outcome::Matched {
+                kind: MatchKind::OneToMany,
+                status: if auto {
+                    MatchStatus::Auto
+                } else {
+                    MatchStatus::Suggested
+                },
+                confidence: if auto { 0.95 } else { 0.6 },
+            },
+            why: reason.done().into(),
+        });
+    }
+
+    pub(super) fn many_banks_one_book(&mut self, same_name: bool) {
+        let mut pool = self.pool(
+            false,
+            (0..self.bank.len() as u32).filter(|&b| !self.bank_taken[b as usize]),
+            // The name-free search walks the leftovers by day only.
+            same_name,
+        );
+        if pool.all.len() < 2 {
+            return;
+        }
+        for k in 0..self.book.len() {
+            if self.book_taken[k] || self.book[k].is_fee {
+                continue;
+            }
+            let f = &self.book[k];
+            // A deposit groups credits received in the days before it is recorded. Without a
+            // name to go by, only credits up to the deposit date count (a later line is another
+            // deposit's far more often than a time-zone slip), and more candidates are looked
+            // at, because in a busy account many unrelated credits fall in the window.
+            let (lo, hi, limit, after_weight) = if same_name {
+                (
+                    f.day - BATCH_WINDOW_DAYS,
+                    f.day + 2,
+                    self.options.subset_candidates,
+                    1,
+                )
+            } else {
+                (
+                    f.day - NAME_FREE_BATCH_WINDOW_DAYS,
+                    f.day,
+                    self.options.subset_candidates * 5 / 3,
+                    1,
+                )
+            };
+            {
+                if same_name && f.name.is_empty() {
+                    continue;
+                }
+                let name = same_name.then_some(f.name);
+                self.nearby(
+                    false,
+                    &mut pool,
+                    f.day,
+                    (lo, hi),
+                    f.units,
+                    name,
+                    limit,
+                    after_weight,
+                );
+                let cands = &pool.nearest;
+                if cands.len() < 2 {
+                    continue;
+                }
+                pool.values.clear();
+                (pool.values).extend(cands.iter().map(|&b| self.bank[b as usize].units.abs()));
+                let (subsets, max_size) = (&mut pool.subsets, self.options.max_group_size);
+                if same_name {
+                    subsets.search(&pool.values, f.units.abs(), max_size, 2, None);
+                } else {
+                    if self.name_free_budget == 0 {
+                        break;
+                    }
+                    let budget = Some(&mut self.name_free_budget);
+                    subsets.search(&pool.values, f.units.abs(), max_size, 2, budget);
+                }
+                let Some(first) = subsets.first() else {
+                    continue;
+                };
+                let unique = subsets.count() == 1;
+                if !unique && !same_name {
+                    // Several name-free combinations fit: taking one would likely steal lines
+                    // that belong to another deposit. Leave them to the exception queue.
+                    continue;
+                }
+                let banks: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
+                self.push_many_to_one(k, banks, unique, same_name);
+            }
+        }
+    }
+
+    fn push_many_to_one(&mut self, k: usize, banks: Vec<u32>, unique: bool, same_name: bool) {
+        let entry = self.entries[k];
+        self.book_taken[k] = true;
+        for &b in &banks {
+            self.bank_taken[b as usize] = true;
+        }
+        let mut reason = Sentence::new();
+        reason
+            .int(banks.len() as i64)
+            .s(" bank lines (")
+            .list(banks.iter().map(|&b| self.lines[b as usize].id.as_ref()))
+            .s(") add up to ")
+            .s(&entry.id)
+            .s(" ")
+            .amount(entry.amount)
+            .s(" ")
+            .s(self.currency);
+        if entry.kind == BookEntryKind::Deposit {
+            reason.s(" (a batch deposit)");
+        }
+        if same_name {
+            reason.s("; all from/to \"").s(&entry.counterparty).s("\"");
+        }
+        let auto = unique && same_name;
+        if !auto {
+            reason.s(if unique {
+                "; only the sum ties them: verify"
+            } else {
+                "; several combinations fit: verify"
+            });
+        }
+        self.groups.push(Group {
+            banks: Members::from(&banks[..]),
+            books: Members::from(&[k as u32][..]),
+            outcome: Outcome::Matched {
+                kind: MatchKind::ManyToOne,
+                status: if auto {
+                    MatchStatus::Auto
+                } else {
+                    MatchStatus::Suggested
+                },
+                confidence: if auto { 0.95 } else { 0.6 },
+            },
+            why: reason.done().into(),
+        });
+    }
+}
