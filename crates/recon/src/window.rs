@@ -50,6 +50,7 @@ impl SlidingIndex {
 
     /// Moves the window to the days `lo..=hi`. Neither bound may decrease from one call to
     /// the next (callers walk in day order).
+    #[inline]
     pub fn slide(&mut self, lo: i32, hi: i32) {
         #[cfg(debug_assertions)]
         {
@@ -59,6 +60,19 @@ impl SlidingIndex {
             );
             self.last = (lo, hi);
         }
+        // Most calls move a window whose ends stay put (the next day has no posting leaving
+        // or entering): two day comparisons answer them without the call below.
+        let leaving = self.leave < self.enter && self.nodes[self.leave].day < lo;
+        let entering = self.nodes.get(self.enter).is_some_and(|n| n.day <= hi);
+        if leaving || entering {
+            self.move_ends(lo, hi);
+        }
+    }
+
+    /// [`Self::slide`] when a node leaves or enters. A node dated before `lo` that was never
+    /// inside is skipped here or by a later move (`lo` never decreases), with the same result.
+    #[inline(never)]
+    fn move_ends(&mut self, lo: i32, hi: i32) {
         while self.leave < self.enter && self.nodes[self.leave].day < lo {
             self.remove(self.leave);
             self.leave += 1;
@@ -411,6 +425,39 @@ mod tests {
                     want,
                     "{lo}..={hi} key {key}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn sliding_moves_the_ends_as_always_moving_them_would() {
+        let mut seed = 5;
+        let mut nodes = Vec::new();
+        let mut day = 0;
+        for book in 0..3_000 {
+            day += (lcg(&mut seed) % 4) as i32 * i32::from(lcg(&mut seed).is_multiple_of(3));
+            nodes.push(Node {
+                key: lcg(&mut seed) % 17,
+                day,
+                book,
+            });
+        }
+        let (mut fast, mut always) = (SlidingIndex::new(nodes.clone()), SlidingIndex::new(nodes));
+        let (mut lo, mut hi) = (-10, -5);
+        while lo < day + 20 {
+            // Bounds that stay put, creep, jump past everything inside, or open a gap.
+            match lcg(&mut seed) % 6 {
+                0 => {}
+                1 => lo = (lo + 1).min(hi),
+                2 => hi += 1,
+                3 => (lo, hi) = (hi + 1, hi + 1 + (lcg(&mut seed) % 5) as i32),
+                _ => (lo, hi) = (lo + 1, hi + 1),
+            }
+            fast.slide(lo, hi);
+            always.move_ends(lo, hi);
+            assert_eq!((fast.leave, fast.enter), (always.leave, always.enter));
+            for key in 0..17 {
+                assert!(fast.get(key).eq(always.get(key)), "{lo}..={hi} key {key}");
             }
         }
     }
