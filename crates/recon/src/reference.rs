@@ -34,12 +34,22 @@ impl Word {
 
 /// Appends the words of `text` that yield tokens to `out`, in order.
 pub fn push_words(text: &str, out: &mut Vec<Word>) {
-    for_each_token(text, |_, token, digits| {
+    for_each_hash(text, |token, digits| {
         out.push(Word {
             token,
             digits: digits.unwrap_or(0),
         });
     });
+}
+
+/// [`for_each_token`] without the words: the short path gives where a word lies, and
+/// slicing the text there (checks that the bounds fall between characters) is skipped.
+#[inline]
+fn for_each_hash(text: &str, mut emit: impl FnMut(u64, Option<u64>)) {
+    if text.len() <= SHORT_TEXT && short_ascii_tokens(text, &mut |_, _, t, d| emit(t, d)) {
+        return;
+    }
+    for_each_token(text, |_, token, digits| emit(token, digits));
 }
 
 /// Appends the distinct token hashes of a posting's reference fields to `tokens` (sorted),
@@ -142,7 +152,9 @@ pub fn push_tokens(text: &str, out: &mut Vec<u64>) {
 
 /// Calls `emit(word, token_hash, digits_hash)` for every token of `text`, in order.
 pub fn for_each_token<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64>)) {
-    if text.len() <= SHORT_TEXT && short_ascii_tokens(text, &mut emit) {
+    if text.len() <= SHORT_TEXT
+        && short_ascii_tokens(text, &mut |s, e, t, d| emit(&text[s..e], t, d))
+    {
         return;
     }
     if text.is_ascii() {
@@ -251,8 +263,9 @@ const SHORT_TEXT: usize = 64;
 /// byte; the rare byte that is neither letter nor digit is looked up in [`CLASS`]); words
 /// without a digit or too short are then skipped by counting bits, and a token's runs of
 /// letters and digits are read 8 bytes at a time, upper-cased together and hashed as they
-/// stream. `false`, having emitted nothing, when the text is not ASCII.
-fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Option<u64>)) -> bool {
+/// stream. Each token is given with the byte range of its word. `false`, having emitted
+/// nothing, when the text is not ASCII.
+fn short_ascii_tokens(text: &str, emit: &mut impl FnMut(usize, usize, u64, Option<u64>)) -> bool {
     let bytes = text.as_bytes();
     let n = bytes.len();
     debug_assert!(n <= SHORT_TEXT);
@@ -299,7 +312,7 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
         }
         let token = hash_runs(&padded, a, swar::upper_alnum);
         let digits_token = (at_least_4(d) && d != a).then(|| hash_runs(&padded, d, |x| x));
-        emit(&text[s as usize..e as usize], token, digits_token);
+        emit(s as usize, e as usize, token, digits_token);
     }
     true
 }
@@ -536,7 +549,11 @@ mod tests {
             assert_eq!(fast, slow, "{text:?}");
             if text.len() <= SHORT_TEXT {
                 let mut short = Vec::new();
-                assert!(short_ascii_tokens(text, &mut |w, t, d| short.push((w, t, d))));
+                assert!(short_ascii_tokens(text, &mut |s, e, t, d| short.push((
+                    &text[s..e],
+                    t,
+                    d
+                ))));
                 assert_eq!(short, slow, "{text:?}");
             }
         }
@@ -613,9 +630,19 @@ mod tests {
             let mut all = Vec::new();
             for_each_token(text, |w, t, d| all.push((w, t, d)));
             assert_eq!(all, slow, "{text:?}");
+            let mut words = Vec::new();
+            push_words(text, &mut words);
+            let want: Vec<Word> = (slow.iter())
+                .map(|&(_, token, d)| Word {
+                    token,
+                    digits: d.unwrap_or(0),
+                })
+                .collect();
+            assert_eq!(words, want, "{text:?}");
             if text.len() <= SHORT_TEXT {
                 let mut short = Vec::new();
-                let ascii = short_ascii_tokens(text, &mut |w, t, d| short.push((w, t, d)));
+                let ascii =
+                    short_ascii_tokens(text, &mut |s, e, t, d| short.push((&text[s..e], t, d)));
                 assert_eq!(ascii, text.is_ascii(), "{text:?}");
                 if ascii {
                     assert_eq!(short, slow, "{text:?}");
