@@ -106,31 +106,12 @@ impl SlidingIndex {
     }
 
     fn insert(&mut self, i: usize) {
-        let key = self.nodes[i].key;
-        self.next[i] = NONE;
-        match self.map.find(key) {
-            Some(slot) => {
-                let last = &mut self.map.run(slot).1;
-                self.next[*last as usize] = i as u32;
-                *last = i as u32;
-            }
-            None => self.map.insert(key, (i as u32, i as u32)),
-        }
+        insert(&mut self.map, &mut self.next, self.nodes[i].key, i);
     }
 
     /// Node `i` is the oldest inside the window, so it is first among its key's nodes.
     fn remove(&mut self, i: usize) {
-        let key = self.nodes[i].key;
-        let Some(slot) = self.map.find(key) else {
-            return;
-        };
-        let run = self.map.run(slot);
-        debug_assert_eq!(run.0 as usize, i);
-        if run.1 as usize == i {
-            self.map.remove(slot);
-        } else {
-            run.0 = self.next[i];
-        }
+        remove(&mut self.map, &self.next, self.nodes[i].key, i);
     }
 }
 
@@ -250,13 +231,13 @@ impl SlidingPair {
 #[inline(always)]
 fn insert(map: &mut KeyTable, next: &mut [u32], key: u64, i: usize) {
     next[i] = NONE;
-    match map.find(key) {
-        Some(slot) => {
+    match map.probe(key) {
+        Ok(slot) => {
             let last = &mut map.run(slot).1;
             next[*last as usize] = i as u32;
             *last = i as u32;
         }
-        None => map.insert(key, (i as u32, i as u32)),
+        Err(free) => map.insert_at(free, key, (i as u32, i as u32)),
     }
 }
 
@@ -335,6 +316,34 @@ impl KeyTable {
             }
             i = (i + 1) & self.mask();
         }
+    }
+
+    /// The slot of `key` (`Ok`), or the free slot that ends its probe (`Err`): where
+    /// [`Self::insert_at`] puts it without probing again.
+    #[inline]
+    fn probe(&self, key: u64) -> Result<usize, usize> {
+        let mut i = self.home(key);
+        loop {
+            let slot = &self.slots[i];
+            if slot.run.0 == NONE {
+                return Err(i);
+            }
+            if slot.key == key {
+                return Ok(i);
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    /// Adds a key not in the table at the free slot [`Self::probe`] found for it.
+    #[inline]
+    fn insert_at(&mut self, free: usize, key: u64, run: (u32, u32)) {
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.insert(key, run);
+            return;
+        }
+        self.slots[free] = Slot { key, run };
+        self.len += 1;
     }
 
     #[inline]
@@ -562,7 +571,15 @@ mod tests {
                 }
                 (Some(slot), true) => assert_eq!(table.slots[slot].run, want[&key]),
                 (None, false) => {
-                    table.insert(key, (step, step));
+                    // Both ways in: probing once and filling the free slot it ends at, and
+                    // probing afresh.
+                    match table.probe(key) {
+                        Err(free) if step.is_multiple_of(2) => {
+                            table.insert_at(free, key, (step, step));
+                        }
+                        Err(_) => table.insert(key, (step, step)),
+                        Ok(_) => panic!("{key} found by probe, not by find"),
+                    }
                     want.insert(key, (step, step));
                 }
                 other => panic!("{key}: {other:?}"),
