@@ -19,13 +19,58 @@ pub struct Node {
 
 const NONE: u32 = u32::MAX;
 
-/// The nodes dated inside the current window, by key; each key's nodes in node order.
-pub struct SlidingIndex {
-    nodes: Vec<Node>,
-    /// Per node inside the window: the next node of the same key (or `NONE`).
-    next: Vec<u32>,
-    /// Key → (first, last) node inside the window.
-    map: KeyTable,
+/// One posting indexed by two keys at once (an amount and a counterparty), for two windows
+/// over the same days: one walk and one node list serve both. A `second` key of 0 means the
+/// posting is not indexed by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairNode {
+    pub first: u64,
+    pub second: u64,
+    /// Carried for the caller, not indexed: what it needs of the posting for each node it
+    /// finds, read here, next to the key, instead of from a table of every posting.
+    pub carried: [u64; 2],
+    pub day: i32,
+    pub book: u32,
+}
+
+/// A node of a [`Sliding`] window: its day and its `K` keys. The first key is always
+/// indexed; a later key of 0 means the node is not indexed by it.
+pub trait Keyed<const K: usize> {
+    fn day(&self) -> i32;
+    fn keys(&self) -> [u64; K];
+}
+
+impl Keyed<1> for Node {
+    #[inline]
+    fn day(&self) -> i32 {
+        self.day
+    }
+    #[inline]
+    fn keys(&self) -> [u64; 1] {
+        [self.key]
+    }
+}
+
+impl Keyed<2> for PairNode {
+    #[inline]
+    fn day(&self) -> i32 {
+        self.day
+    }
+    #[inline]
+    fn keys(&self) -> [u64; 2] {
+        [self.first, self.second]
+    }
+}
+
+/// The nodes dated inside the current window, by key (one index per key of the nodes; each
+/// key's nodes in node order): one walk and one node list serve `K` windows over the same
+/// days.
+pub struct Sliding<N, const K: usize> {
+    nodes: Vec<N>,
+    /// Per key, per node inside the window: the next node of the same key (or `NONE`).
+    next: [Vec<u32>; K],
+    /// Per key: key → (first, last) node inside the window.
+    map: [KeyTable; K],
     /// `nodes[leave..enter]` are inside the window.
     leave: usize,
     enter: usize,
@@ -33,14 +78,20 @@ pub struct SlidingIndex {
     last: (i32, i32),
 }
 
-impl SlidingIndex {
+/// Postings (or their tokens) by one key.
+pub type SlidingIndex = Sliding<Node, 1>;
+
+/// Postings by two keys at once (an amount and a counterparty).
+pub type SlidingPair = Sliding<PairNode, 2>;
+
+impl<N: Keyed<K>, const K: usize> Sliding<N, K> {
     /// An index over `nodes` (in day order); the window starts empty.
-    pub fn new(nodes: Vec<Node>) -> Self {
-        debug_assert!(nodes.windows(2).all(|w| w[0].day <= w[1].day));
+    pub fn new(nodes: Vec<N>) -> Self {
+        debug_assert!(nodes.windows(2).all(|w| w[0].day() <= w[1].day()));
         Self {
-            next: vec![NONE; nodes.len()],
+            next: std::array::from_fn(|_| vec![NONE; nodes.len()]),
             nodes,
-            map: KeyTable::default(),
+            map: std::array::from_fn(|_| KeyTable::default()),
             leave: 0,
             enter: 0,
             #[cfg(debug_assertions)]
@@ -62,8 +113,8 @@ impl SlidingIndex {
         }
         // Most calls move a window whose ends stay put (the next day has no posting leaving
         // or entering): two day comparisons answer them without the call below.
-        let leaving = self.leave < self.enter && self.nodes[self.leave].day < lo;
-        let entering = self.nodes.get(self.enter).is_some_and(|n| n.day <= hi);
+        let leaving = self.leave < self.enter && self.nodes[self.leave].day() < lo;
+        let entering = self.nodes.get(self.enter).is_some_and(|n| n.day() <= hi);
         if leaving || entering {
             self.move_ends(lo, hi);
         }
@@ -73,145 +124,34 @@ impl SlidingIndex {
     /// inside is skipped here or by a later move (`lo` never decreases), with the same result.
     #[inline(never)]
     fn move_ends(&mut self, lo: i32, hi: i32) {
-        while self.leave < self.enter && self.nodes[self.leave].day < lo {
-            self.remove(self.leave);
-            self.leave += 1;
-        }
-        if self.leave == self.enter {
-            while self.enter < self.nodes.len() && self.nodes[self.enter].day < lo {
-                self.enter += 1;
-            }
-            self.leave = self.enter;
-        }
-        while self.enter < self.nodes.len() && self.nodes[self.enter].day <= hi {
-            self.insert(self.enter);
-            self.enter += 1;
-        }
-    }
-
-    /// The nodes of `key` inside the window, in node order.
-    pub fn get(&self, key: u64) -> impl Iterator<Item = &Node> + '_ {
-        let mut at = self
-            .map
-            .find(key)
-            .map_or(NONE, |slot| self.map.slots[slot].run.0);
-        std::iter::from_fn(move || {
-            if at == NONE {
-                return None;
-            }
-            let node = &self.nodes[at as usize];
-            at = self.next[at as usize];
-            Some(node)
-        })
-    }
-
-    fn insert(&mut self, i: usize) {
-        insert(&mut self.map, &mut self.next, self.nodes[i].key, i);
-    }
-
-    /// Node `i` is the oldest inside the window, so it is first among its key's nodes.
-    fn remove(&mut self, i: usize) {
-        remove(&mut self.map, &self.next, self.nodes[i].key, i);
-    }
-}
-
-/// One posting indexed by two keys at once (an amount and a counterparty), for two windows
-/// over the same days: one walk and one node list serve both. A `second` key of 0 means the
-/// posting is not indexed by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PairNode {
-    pub first: u64,
-    pub second: u64,
-    /// Carried for the caller, not indexed: what it needs of the posting for each node it
-    /// finds, read here, next to the key, instead of from a table of every posting.
-    pub carried: [u64; 2],
-    pub day: i32,
-    pub book: u32,
-}
-
-/// Two [`SlidingIndex`]es over the same nodes and days, slid together.
-pub struct SlidingPair {
-    nodes: Vec<PairNode>,
-    next: [Vec<u32>; 2],
-    map: [KeyTable; 2],
-    leave: usize,
-    enter: usize,
-    #[cfg(debug_assertions)]
-    last: (i32, i32),
-}
-
-impl SlidingPair {
-    /// An index over `nodes` (in day order); the window starts empty.
-    pub fn new(nodes: Vec<PairNode>) -> Self {
-        debug_assert!(nodes.windows(2).all(|w| w[0].day <= w[1].day));
-        Self {
-            next: [vec![NONE; nodes.len()], vec![NONE; nodes.len()]],
-            nodes,
-            map: [KeyTable::default(), KeyTable::default()],
-            leave: 0,
-            enter: 0,
-            #[cfg(debug_assertions)]
-            last: (i32::MIN, i32::MIN),
-        }
-    }
-
-    /// Moves the window to the days `lo..=hi`, as [`SlidingIndex::slide`].
-    #[inline]
-    pub fn slide(&mut self, lo: i32, hi: i32) {
-        #[cfg(debug_assertions)]
-        {
-            debug_assert!(
-                lo >= self.last.0 && hi >= self.last.1,
-                "windows only slide forwards"
-            );
-            self.last = (lo, hi);
-        }
-        // As in `SlidingIndex::slide`: a move that leaves the ends in place costs two checks.
-        let leaving = self.leave < self.enter && self.nodes[self.leave].day < lo;
-        let entering = self.nodes.get(self.enter).is_some_and(|n| n.day <= hi);
-        if leaving || entering {
-            self.move_ends(lo, hi);
-        }
-    }
-
-    /// [`Self::slide`] when a node leaves or enters, as [`SlidingIndex::move_ends`].
-    #[inline(never)]
-    fn move_ends(&mut self, lo: i32, hi: i32) {
-        while self.leave < self.enter && self.nodes[self.leave].day < lo {
-            let node = self.nodes[self.leave];
-            remove(&mut self.map[0], &self.next[0], node.first, self.leave);
-            if node.second != 0 {
-                remove(&mut self.map[1], &self.next[1], node.second, self.leave);
+        while self.leave < self.enter && self.nodes[self.leave].day() < lo {
+            let keys = self.nodes[self.leave].keys();
+            for (k, key) in keys.into_iter().enumerate() {
+                if k == 0 || key != 0 {
+                    remove(&mut self.map[k], &self.next[k], key, self.leave);
+                }
             }
             self.leave += 1;
         }
         if self.leave == self.enter {
-            while self.enter < self.nodes.len() && self.nodes[self.enter].day < lo {
+            while self.enter < self.nodes.len() && self.nodes[self.enter].day() < lo {
                 self.enter += 1;
             }
             self.leave = self.enter;
         }
-        while self.enter < self.nodes.len() && self.nodes[self.enter].day <= hi {
-            let node = self.nodes[self.enter];
-            insert(&mut self.map[0], &mut self.next[0], node.first, self.enter);
-            if node.second != 0 {
-                insert(&mut self.map[1], &mut self.next[1], node.second, self.enter);
+        while self.enter < self.nodes.len() && self.nodes[self.enter].day() <= hi {
+            let keys = self.nodes[self.enter].keys();
+            for (k, key) in keys.into_iter().enumerate() {
+                if k == 0 || key != 0 {
+                    insert(&mut self.map[k], &mut self.next[k], key, self.enter);
+                }
             }
             self.enter += 1;
         }
     }
 
-    /// The nodes whose first key is `key` inside the window, in node order.
-    pub fn get_first(&self, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
-        self.get(0, key)
-    }
-
-    /// The nodes whose second key is `key` (not 0) inside the window, in node order.
-    pub fn get_second(&self, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
-        self.get(1, key)
-    }
-
-    fn get(&self, which: usize, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
+    /// The nodes whose key number `which` is `key` inside the window, in node order.
+    fn nodes_of(&self, which: usize, key: u64) -> impl Iterator<Item = &N> + '_ {
         let map = &self.map[which];
         let next = &self.next[which];
         let mut at = map.find(key).map_or(NONE, |slot| map.slots[slot].run.0);
@@ -226,8 +166,27 @@ impl SlidingPair {
     }
 }
 
-/// Appends node `i` to its key's run. Always inlined: called out of line for the second key,
-/// it cost a call per node and a tenth more instructions in the pair's moves.
+impl SlidingIndex {
+    /// The nodes of `key` inside the window, in node order.
+    pub fn get(&self, key: u64) -> impl Iterator<Item = &Node> + '_ {
+        self.nodes_of(0, key)
+    }
+}
+
+impl SlidingPair {
+    /// The nodes whose first key is `key` inside the window, in node order.
+    pub fn get_first(&self, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
+        self.nodes_of(0, key)
+    }
+
+    /// The nodes whose second key is `key` (not 0) inside the window, in node order.
+    pub fn get_second(&self, key: u64) -> impl Iterator<Item = &PairNode> + '_ {
+        self.nodes_of(1, key)
+    }
+}
+
+/// Appends node `i` to its key's run. Always inlined: called out of line for a second key,
+/// it cost a call per node (0.3 M instructions at 100k).
 #[inline(always)]
 fn insert(map: &mut KeyTable, next: &mut [u32], key: u64, i: usize) {
     next[i] = NONE;
