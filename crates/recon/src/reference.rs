@@ -269,7 +269,10 @@ fn short_ascii_tokens(text: &str, emit: &mut impl FnMut(usize, usize, u64, Optio
     let bytes = text.as_bytes();
     let n = bytes.len();
     debug_assert!(n <= SHORT_TEXT);
-    let (mut seps, mut alnums, mut digits) = (0u64, 0u64, 0u64);
+    // Bitmaps of the separators, of the bytes neither separator nor letter nor digit, and
+    // of the digits; the letters and digits are what is left of the text. The first two are
+    // only gathered for a chunk that has such bytes (about half of them have none).
+    let (mut seps, mut others, mut digits) = (0u64, 0u64, 0u64);
     let mut padded = swar::Padded::default();
     let mut at = 0;
     while at < n {
@@ -280,17 +283,19 @@ fn short_ascii_tokens(text: &str, emit: &mut impl FnMut(usize, usize, u64, Optio
         padded.store(at, x);
         let digit = swar::in_range(x, b'0', b'9');
         let alnum = digit | swar::letters(x);
-        let mut other = valid & !alnum;
-        let mut sep = 0;
-        while other != 0 {
-            let bit = other & other.wrapping_neg();
-            other ^= bit;
-            if CLASS[((x >> (bit.trailing_zeros() - 7)) & 0xff) as usize] == SEPARATOR {
-                sep |= bit;
+        let other = valid & !alnum;
+        if other != 0 {
+            let (mut left, mut sep) = (other, 0);
+            while left != 0 {
+                let bit = left & left.wrapping_neg();
+                left ^= bit;
+                if CLASS[((x >> (bit.trailing_zeros() - 7)) & 0xff) as usize] == SEPARATOR {
+                    sep |= bit;
+                }
             }
+            seps |= swar::bits(sep) << at;
+            others |= swar::bits(other ^ sep) << at;
         }
-        seps |= swar::bits(sep) << at;
-        alnums |= swar::bits(alnum) << at;
         digits |= swar::bits(digit) << at;
         at += 8;
     }
@@ -298,6 +303,7 @@ fn short_ascii_tokens(text: &str, emit: &mut impl FnMut(usize, usize, u64, Optio
         return true;
     }
     let mut in_words = (u64::MAX >> (64 - n)) & !seps;
+    let alnums = in_words & !others;
     while in_words != 0 {
         let s = in_words.trailing_zeros();
         let e = s + (!(in_words >> s)).trailing_zeros();
