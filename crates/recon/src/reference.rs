@@ -305,9 +305,9 @@ fn short_ascii_tokens(text: &str, emit: &mut impl FnMut(usize, usize, u64, Optio
     let mut in_words = (u64::MAX >> (64 - n)) & !seps;
     let alnums = in_words & !others;
     while in_words != 0 {
-        let s = in_words.trailing_zeros();
-        let e = s + (!(in_words >> s)).trailing_zeros();
-        let word = u64::MAX.checked_shl(e).map_or(u64::MAX, |m| !m) & in_words;
+        // The lowest run of set bits: filling the zeros below it and adding one carries
+        // through the run, leaving set only the bits above it (its end's among them).
+        let word = in_words & !(in_words | (in_words - 1)).wrapping_add(1);
         in_words ^= word;
         // Whether the word has a digit, at least 4 letters and digits, at least 4 digits,
         // and letters too: bits counted without a population count (not in the baseline
@@ -318,6 +318,7 @@ fn short_ascii_tokens(text: &str, emit: &mut impl FnMut(usize, usize, u64, Optio
         }
         let token = hash_runs(&padded, a, swar::upper_alnum);
         let digits_token = (at_least_4(d) && d != a).then(|| hash_runs(&padded, d, |x| x));
+        let (s, e) = (word.trailing_zeros(), 64 - word.leading_zeros());
         emit(s as usize, e as usize, token, digits_token);
     }
     true
