@@ -341,15 +341,20 @@ fn at_least_4(mut x: u64) -> bool {
 fn hash_runs(text: &swar::Padded, mut kept: u64, map: impl Fn(u64) -> u64) -> u64 {
     let first = kept.trailing_zeros();
     let run = kept >> first;
-    let head = run.trailing_ones();
-    // The runs after the first, moved down to bit 0 (none when the first fills all 64).
-    let tail = (run & run.wrapping_add(1)).checked_shr(head).unwrap_or(0);
-    let after_one_byte = tail >> 1;
-    if tail == 0 || (tail & 1 == 0 && after_one_byte & after_one_byte.wrapping_add(1) == 0) {
-        let (gap, len) = if tail == 0 {
-            (64, head)
+    // `run` with its lowest clear bit set is one run when `run` is one run, or two with a
+    // single byte dropped between them; `run + 1` wraps to 0 when all 64 bytes are kept.
+    let filled = run | run.wrapping_add(1);
+    if filled & filled.wrapping_add(1) == 0 {
+        let gap = if run & run.wrapping_add(1) == 0 {
+            64
         } else {
-            (first + head, head + after_one_byte.trailing_ones())
+            first + run.trailing_ones()
+        };
+        // The bytes `filled` spans, less the one it filled (none when all 64 are kept).
+        let len = if run == u64::MAX {
+            64
+        } else {
+            63 - filled.leading_zeros()
         };
         let (first, gap) = (first as usize, gap as usize);
         let mut h = FxHasher::default();
@@ -466,6 +471,40 @@ pub fn tokens(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_hash_as_the_bytes_they_keep() {
+        let text: Vec<u8> = (0..64u32)
+            .map(|i| b'0' + ((i * 7 + 3) % 43) as u8)
+            .collect();
+        let mut padded = swar::Padded::default();
+        for at in (0..64).step_by(8) {
+            padded.store(at, swar::chunk(&text, at).0);
+        }
+        let mut masks = vec![u64::MAX, u64::MAX - 1, u64::MAX >> 1, 1, 1 << 63];
+        for a in 0..64u32 {
+            for b in a..64 {
+                let run = (u64::MAX >> (63 - (b - a))) << a;
+                let mid = a.midpoint(b);
+                masks.push(run);
+                // One byte dropped inside or past its end; then two bytes or two gaps.
+                masks.push(run & !(1 << mid));
+                masks.push(run & !(0b11 << mid));
+                masks.push(run & !(0b101 << mid));
+            }
+        }
+        for kept in masks.into_iter().filter(|&m| m != 0) {
+            let bytes: Vec<u8> = (0..64)
+                .filter(|i| kept >> i & 1 == 1)
+                .map(|i| text[i])
+                .collect();
+            assert_eq!(
+                hash_runs(&padded, kept, |x| x),
+                fx_hash_bytes(&bytes),
+                "{kept:b}"
+            );
+        }
+    }
 
     #[test]
     fn separators_and_case_are_ignored() {
