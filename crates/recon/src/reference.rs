@@ -34,12 +34,22 @@ impl Word {
 
 /// Appends the words of `text` that yield tokens to `out`, in order.
 pub fn push_words(text: &str, out: &mut Vec<Word>) {
-    for_each_token(text, |_, token, digits| {
+    for_each_hash(text, |token, digits| {
         out.push(Word {
             token,
             digits: digits.unwrap_or(0),
         });
     });
+}
+
+/// [`for_each_token`] without the words: the short path gives where a word lies, and
+/// slicing the text there (checks that the bounds fall between characters) is skipped.
+#[inline]
+fn for_each_hash(text: &str, mut emit: impl FnMut(u64, Option<u64>)) {
+    if text.len() <= SHORT_TEXT && short_ascii_tokens(text, &mut |_, _, t, d| emit(t, d)) {
+        return;
+    }
+    for_each_token(text, |_, token, digits| emit(token, digits));
 }
 
 /// Appends the distinct token hashes of a posting's reference fields to `tokens` (sorted),
@@ -142,7 +152,9 @@ pub fn push_tokens(text: &str, out: &mut Vec<u64>) {
 
 /// Calls `emit(word, token_hash, digits_hash)` for every token of `text`, in order.
 pub fn for_each_token<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u64, Option<u64>)) {
-    if text.len() <= SHORT_TEXT && short_ascii_tokens(text, &mut emit) {
+    if text.len() <= SHORT_TEXT
+        && short_ascii_tokens(text, &mut |s, e, t, d| emit(&text[s..e], t, d))
+    {
         return;
     }
     if text.is_ascii() {
@@ -251,12 +263,16 @@ const SHORT_TEXT: usize = 64;
 /// byte; the rare byte that is neither letter nor digit is looked up in [`CLASS`]); words
 /// without a digit or too short are then skipped by counting bits, and a token's runs of
 /// letters and digits are read 8 bytes at a time, upper-cased together and hashed as they
-/// stream. `false`, having emitted nothing, when the text is not ASCII.
-fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Option<u64>)) -> bool {
+/// stream. Each token is given with the byte range of its word. `false`, having emitted
+/// nothing, when the text is not ASCII.
+fn short_ascii_tokens(text: &str, emit: &mut impl FnMut(usize, usize, u64, Option<u64>)) -> bool {
     let bytes = text.as_bytes();
     let n = bytes.len();
     debug_assert!(n <= SHORT_TEXT);
-    let (mut seps, mut alnums, mut digits) = (0u64, 0u64, 0u64);
+    // Bitmaps of the separators, of the bytes neither separator nor letter nor digit, and
+    // of the digits; the letters and digits are what is left of the text. The first two are
+    // only gathered for a chunk that has such bytes (about half of them have none).
+    let (mut seps, mut others, mut digits) = (0u64, 0u64, 0u64);
     let mut padded = swar::Padded::default();
     let mut at = 0;
     while at < n {
@@ -267,17 +283,19 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
         padded.store(at, x);
         let digit = swar::in_range(x, b'0', b'9');
         let alnum = digit | swar::letters(x);
-        let mut other = valid & !alnum;
-        let mut sep = 0;
-        while other != 0 {
-            let bit = other & other.wrapping_neg();
-            other ^= bit;
-            if CLASS[((x >> (bit.trailing_zeros() - 7)) & 0xff) as usize] == SEPARATOR {
-                sep |= bit;
+        let other = valid & !alnum;
+        if other != 0 {
+            let (mut left, mut sep) = (other, 0);
+            while left != 0 {
+                let bit = left & left.wrapping_neg();
+                left ^= bit;
+                if CLASS[((x >> (bit.trailing_zeros() - 7)) & 0xff) as usize] == SEPARATOR {
+                    sep |= bit;
+                }
             }
+            seps |= swar::bits(sep) << at;
+            others |= swar::bits(other ^ sep) << at;
         }
-        seps |= swar::bits(sep) << at;
-        alnums |= swar::bits(alnum) << at;
         digits |= swar::bits(digit) << at;
         at += 8;
     }
@@ -285,10 +303,11 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
         return true;
     }
     let mut in_words = (u64::MAX >> (64 - n)) & !seps;
+    let alnums = in_words & !others;
     while in_words != 0 {
-        let s = in_words.trailing_zeros();
-        let e = s + (!(in_words >> s)).trailing_zeros();
-        let word = u64::MAX.checked_shl(e).map_or(u64::MAX, |m| !m) & in_words;
+        // The lowest run of set bits: filling the zeros below it and adding one carries
+        // through the run, leaving set only the bits above it (its end's among them).
+        let word = in_words & !(in_words | (in_words - 1)).wrapping_add(1);
         in_words ^= word;
         // Whether the word has a digit, at least 4 letters and digits, at least 4 digits,
         // and letters too: bits counted without a population count (not in the baseline
@@ -299,7 +318,8 @@ fn short_ascii_tokens<'t>(text: &'t str, emit: &mut impl FnMut(&'t str, u64, Opt
         }
         let token = hash_runs(&padded, a, swar::upper_alnum);
         let digits_token = (at_least_4(d) && d != a).then(|| hash_runs(&padded, d, |x| x));
-        emit(&text[s as usize..e as usize], token, digits_token);
+        let (s, e) = (word.trailing_zeros(), 64 - word.leading_zeros());
+        emit(s as usize, e as usize, token, digits_token);
     }
     true
 }
@@ -321,15 +341,20 @@ fn at_least_4(mut x: u64) -> bool {
 fn hash_runs(text: &swar::Padded, mut kept: u64, map: impl Fn(u64) -> u64) -> u64 {
     let first = kept.trailing_zeros();
     let run = kept >> first;
-    let head = run.trailing_ones();
-    // The runs after the first, moved down to bit 0 (none when the first fills all 64).
-    let tail = (run & run.wrapping_add(1)).checked_shr(head).unwrap_or(0);
-    let after_one_byte = tail >> 1;
-    if tail == 0 || (tail & 1 == 0 && after_one_byte & after_one_byte.wrapping_add(1) == 0) {
-        let (gap, len) = if tail == 0 {
-            (64, head)
+    // `run` with its lowest clear bit set is one run when `run` is one run, or two with a
+    // single byte dropped between them; `run + 1` wraps to 0 when all 64 bytes are kept.
+    let filled = run | run.wrapping_add(1);
+    if filled & filled.wrapping_add(1) == 0 {
+        let gap = if run & run.wrapping_add(1) == 0 {
+            64
         } else {
-            (first + head, head + after_one_byte.trailing_ones())
+            first + run.trailing_ones()
+        };
+        // The bytes `filled` spans, less the one it filled (none when all 64 are kept).
+        let len = if run == u64::MAX {
+            64
+        } else {
+            63 - filled.leading_zeros()
         };
         let (first, gap) = (first as usize, gap as usize);
         let mut h = FxHasher::default();
@@ -448,6 +473,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn runs_hash_as_the_bytes_they_keep() {
+        let text: Vec<u8> = (0..64u32)
+            .map(|i| b'0' + ((i * 7 + 3) % 43) as u8)
+            .collect();
+        let mut padded = swar::Padded::default();
+        for at in (0..64).step_by(8) {
+            padded.store(at, swar::chunk(&text, at).0);
+        }
+        let mut masks = vec![u64::MAX, u64::MAX - 1, u64::MAX >> 1, 1, 1 << 63];
+        for a in 0..64u32 {
+            for b in a..64 {
+                let run = (u64::MAX >> (63 - (b - a))) << a;
+                let mid = a.midpoint(b);
+                masks.push(run);
+                // One byte dropped inside or past its end; then two bytes or two gaps.
+                masks.push(run & !(1 << mid));
+                masks.push(run & !(0b11 << mid));
+                masks.push(run & !(0b101 << mid));
+            }
+        }
+        for kept in masks.into_iter().filter(|&m| m != 0) {
+            let bytes: Vec<u8> = (0..64)
+                .filter(|i| kept >> i & 1 == 1)
+                .map(|i| text[i])
+                .collect();
+            assert_eq!(
+                hash_runs(&padded, kept, |x| x),
+                fx_hash_bytes(&bytes),
+                "{kept:b}"
+            );
+        }
+    }
+
+    #[test]
     fn separators_and_case_are_ignored() {
         assert_eq!(tokens("inv-1042"), vec!["INV1042", "1042"]);
         assert_eq!(tokens("Paid INV 1042"), vec!["1042"]);
@@ -536,7 +595,11 @@ mod tests {
             assert_eq!(fast, slow, "{text:?}");
             if text.len() <= SHORT_TEXT {
                 let mut short = Vec::new();
-                assert!(short_ascii_tokens(text, &mut |w, t, d| short.push((w, t, d))));
+                assert!(short_ascii_tokens(text, &mut |s, e, t, d| short.push((
+                    &text[s..e],
+                    t,
+                    d
+                ))));
                 assert_eq!(short, slow, "{text:?}");
             }
         }
@@ -613,9 +676,19 @@ mod tests {
             let mut all = Vec::new();
             for_each_token(text, |w, t, d| all.push((w, t, d)));
             assert_eq!(all, slow, "{text:?}");
+            let mut words = Vec::new();
+            push_words(text, &mut words);
+            let want: Vec<Word> = (slow.iter())
+                .map(|&(_, token, d)| Word {
+                    token,
+                    digits: d.unwrap_or(0),
+                })
+                .collect();
+            assert_eq!(words, want, "{text:?}");
             if text.len() <= SHORT_TEXT {
                 let mut short = Vec::new();
-                let ascii = short_ascii_tokens(text, &mut |w, t, d| short.push((w, t, d)));
+                let ascii =
+                    short_ascii_tokens(text, &mut |s, e, t, d| short.push((&text[s..e], t, d)));
                 assert_eq!(ascii, text.is_ascii(), "{text:?}");
                 if ascii {
                     assert_eq!(short, slow, "{text:?}");
