@@ -81,13 +81,19 @@ impl<'a> AccountRun<'a> {
             BookQuote::take,
         );
         drop(order);
+        // Fee postings are few (one per fee booked apart): listed in the same pass, so the
+        // fee stages do not scan every posting's facts for them.
+        let mut fee_postings = Vec::new();
         let (book_tokens, book_token_fields) = {
             let (mut tokens, mut fields) = (into.book_tokens, into.book_token_fields);
             tokens.clear();
             tokens.reserve(read_tokens.len());
             fields.clear();
             fields.reserve(read_tokens.len());
-            for f in &mut book {
+            for (k, f) in book.iter_mut().enumerate() {
+                if f.is_fee {
+                    fee_postings.push(k as u32);
+                }
                 let range = f.tokens as usize..f.tokens_end as usize;
                 f.tokens = tokens.len() as u32;
                 // A few tokens each: pushed, not copied by calls to `memcpy`.
@@ -137,6 +143,7 @@ impl<'a> AccountRun<'a> {
             bank_words,
             book_tokens,
             book_token_fields,
+            fee_postings,
             weak_edges: Workspace::reuse(&mut room.weak_edges, 0),
             // Every group holds a line or a posting of its own: this is enough, and never
             // grows (and copies) the list.

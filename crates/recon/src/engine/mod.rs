@@ -466,14 +466,6 @@ pub fn reconcile(
     for e in &exceptions {
         *summary.exceptions.entry(e.kind).or_default() += 1;
     }
-    for m in &matches {
-        summary.matched_bank_lines += m.bank.len();
-        summary.matched_book_entries += m.books.len();
-        match m.status {
-            MatchStatus::Auto => summary.auto_matches += 1,
-            MatchStatus::Suggested => summary.suggested_matches += 1,
-        }
-    }
     summary.match_rate = if bank.is_empty() {
         1.0
     } else {
@@ -500,6 +492,8 @@ struct AccountRun<'a> {
     /// (bit `f` for [`crate::reason::BOOK_FIELDS`]`[f]`).
     book_tokens: Vec<u64>,
     book_token_fields: Vec<u8>,
+    /// The fee postings (`is_fee`), in order.
+    fee_postings: Vec<u32>,
     /// Which posting tokens identify something: on at most `MAX_REFERENCE_FANOUT` postings
     /// (parallel to `book_tokens`).
     token_useful: Vec<bool>,
@@ -570,8 +564,7 @@ impl<'a> AccountRun<'a> {
             (&mut book_quotes, &entries),
             &text,
             currency,
-            matches,
-            exceptions,
+            (matches, exceptions, summary),
         );
         Workspace::give_back(room.keep, &mut room.groups, groups);
         room
