@@ -443,6 +443,10 @@ pub fn reconcile(
     unmapped_lines
         .sort_by(|a, b| (&a.currency, a.booked_at, &a.id).cmp(&(&b.currency, b.booked_at, &b.id)));
     for line in unmapped_lines {
+        *summary
+            .exceptions
+            .entry(ExceptionKind::MissingInBooks)
+            .or_default() += 1;
         exceptions.push(Exception {
             kind: ExceptionKind::MissingInBooks,
             bank: Ids::one(Arc::clone(&line.id)),
@@ -460,11 +464,10 @@ pub fn reconcile(
     summary.books_on_unmapped_accounts.sort();
     summary.bank_lines = bank.len();
     summary.book_entries = books.len();
+    // Every kind is listed, those that did not occur with 0 (the rest were counted as they
+    // were written).
     for kind in ExceptionKind::ALL {
-        summary.exceptions.insert(kind, 0);
-    }
-    for e in &exceptions {
-        *summary.exceptions.entry(e.kind).or_default() += 1;
+        summary.exceptions.entry(kind).or_insert(0);
     }
     summary.match_rate = if bank.is_empty() {
         1.0
