@@ -252,17 +252,20 @@ struct Workspace {
     kept: Vec<Edge>,
     weak_edges: Vec<Edge>,
     groups: Vec<Group>,
-    /// The lists a run's facts were read into, emptied once they are in canonical order:
-    /// the next run gathers its facts into them.
+    /// The lists a run's facts were put in (canonical order): the next run puts its facts
+    /// into them.
     facts: FactLists,
     /// Whether another run follows: the lists are handed back to it.
     keep: bool,
+    /// The most lines and postings any account has: the first run's fact lists get room
+    /// for them, so later runs never grow (copy) them.
+    most: (usize, usize),
 }
 
-/// An account's facts, quotes, reference words and posting tokens, as lists: what
-/// [`AccountRun::new`] gathers into canonical order. The lists it gathers from were written
-/// by the read; handed on (see [`Workspace`]), the next run gathers into pages already
-/// written instead of fresh ones (a page fault each, ~2.5 µs on the machine we measure on).
+/// An account's facts, quotes, reference words and posting tokens, as lists in canonical
+/// order: what [`AccountRun::new`] puts the read facts into. Handed on (see [`Workspace`]),
+/// the next run writes pages already written instead of fresh ones (a page fault each,
+/// ~2.5 µs on the machine we measure on).
 #[derive(Default)]
 struct FactLists {
     bank: Vec<BankFacts>,
@@ -433,7 +436,12 @@ pub fn reconcile(
         .filter(|(_, reading)| !(reading.lines.is_empty() && reading.entries.is_empty()))
         .collect();
     let n_runs = runs.len();
-    let mut room = Workspace::default();
+    let mut room = Workspace {
+        most: runs.iter().fold((0, 0), |(l, e), (_, r)| {
+            (l.max(r.lines.len()), e.max(r.entries.len()))
+        }),
+        ..Workspace::default()
+    };
     for (i, ((currency, _), reading)) in runs.into_iter().enumerate() {
         room.keep = i + 1 < n_runs;
         let run = AccountRun::new(currency, reading, options, room);
@@ -555,6 +563,17 @@ impl<'a> AccountRun<'a> {
         );
         let currency = self.currency;
         let mut room = std::mem::take(&mut self.room);
+        if room.keep {
+            // Handed on: the next run puts its facts into them (quotes too, once written out).
+            room.facts = FactLists {
+                bank: std::mem::take(&mut self.bank),
+                book: std::mem::take(&mut self.book),
+                bank_words: std::mem::take(&mut self.bank_words),
+                book_tokens: std::mem::take(&mut self.book_tokens),
+                book_token_fields: std::mem::take(&mut self.book_token_fields),
+                ..FactLists::default()
+            };
+        }
         // The indexes are not needed any more: free them before the output grows.
         drop(self);
         text.names.shrink_to_fit();
@@ -570,6 +589,8 @@ impl<'a> AccountRun<'a> {
             (matches, exceptions, summary),
         );
         Workspace::give_back(room.keep, &mut room.groups, groups);
+        Workspace::give_back(room.keep, &mut room.facts.bank_quotes, bank_quotes);
+        Workspace::give_back(room.keep, &mut room.facts.book_quotes, book_quotes);
         room
     }
 }
