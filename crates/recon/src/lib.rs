@@ -62,7 +62,6 @@ mod engine;
 mod error;
 mod explain;
 mod fasthash;
-mod gather;
 mod ids;
 mod input;
 mod name_cache;

@@ -175,7 +175,13 @@ impl AccountRun<'_> {
 
     /// Fee postings not taken yet, keyed by amount.
     pub(super) fn free_fee_nodes(&self) -> Vec<Node> {
-        self.amount_nodes_of(|k, f| f.is_fee && !self.book_taken[k])
+        (self.fee_postings.iter())
+            .filter(|&&k| !self.book_taken[k as usize])
+            .map(|&k| {
+                let f = &self.book[k as usize];
+                node(f.units as u64, f.day, k as usize)
+            })
+            .collect()
     }
 
     /// Postings with a counterparty, fee postings left out, of those `keep` accepts, keyed

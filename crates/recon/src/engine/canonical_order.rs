@@ -2,7 +2,6 @@
 
 use crate::amount::minor_unit;
 use crate::bucket_sort::bucket_sorted_by;
-use crate::gather::gather;
 use crate::input::Options;
 use crate::run_text::{RunText, StringTable};
 
@@ -20,46 +19,50 @@ impl<'a> AccountRun<'a> {
         // input order: by time, then id. Sort keys were computed once (the id through a
         // hash), so the sort touches the lines only on a tie.
         let Reading {
-            mut lines,
+            lines: mut read_lines,
             bank_words: read_words,
             keyed_lines: keyed,
-            bank: mut read_bank,
-            bank_quotes: mut read_bank_quotes,
             names,
-            mut entries,
+            entries: mut read_entries,
             book_tokens: read_tokens,
             book_token_fields: read_token_fields,
             keyed_entries,
-            book: mut read_book,
-            book_quotes: mut read_book_quotes,
             scratch: _,
         } = reading;
-        // Gathered into the lists the last run read into (see `FactLists`).
-        let into = std::mem::take(&mut room.facts);
+        // Put into the lists the last run used (see `FactLists`); the first run's get room
+        // for the largest account, so no run grows (copies) them.
+        let mut into = std::mem::take(&mut room.facts);
+        let (most_lines, most_entries) = room.most;
         // By time (a counting sort by its top bits), then by id.
         let keyed = bucket_sorted_by(
             keyed,
             |k| k.0,
             |a, b| {
                 a.1.cmp(&b.1).then_with(|| {
-                    let (x, y) = (lines[a.2 as usize], lines[b.2 as usize]);
+                    let (x, y) = (read_lines[a.2 as usize].line, read_lines[b.2 as usize].line);
                     (&x.id, x.amount).cmp(&(&y.id, y.amount))
                 })
             },
         );
-        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
-        drop(keyed);
-        let (lines, mut bank, bank_quotes) = all_in_order(
-            &order,
-            (&mut lines, &mut read_bank, &mut read_bank_quotes),
-            (into.bank, into.bank_quotes),
-            BankQuote::take,
-        );
-        drop(order);
+        let mut lines = Vec::with_capacity(keyed.len());
+        let room_for = most_lines.max(keyed.len());
+        let mut bank = Workspace::reuse(&mut into.bank, room_for);
+        let mut bank_quotes = Workspace::reuse(&mut into.bank_quotes, room_for);
+        for k in &keyed {
+            let read = &mut read_lines[k.2 as usize];
+            lines.push(read.line);
+            bank.push(read.facts.clone());
+            bank_quotes.push(read.quote.take());
+        }
+        drop((keyed, read_lines));
         // The words too, so that every later stage reads them in order.
-        let bank_words = in_canonical_order(into.bank_words, &mut bank, &read_words, |f| {
-            (&mut f.words, Some(&mut f.ref_end), &mut f.words_end)
-        });
+        let bank_words = in_canonical_order(
+            Workspace::reuse(&mut into.bank_words, 2 * room_for),
+            &mut bank,
+            &read_words,
+            |f| (&mut f.words, Some(&mut f.ref_end), &mut f.words_end),
+        );
+        drop(read_words);
 
         // By day (a counting sort), then by creation time and id.
         let keyed = bucket_sorted_by(
@@ -67,26 +70,35 @@ impl<'a> AccountRun<'a> {
             |k| i64::from(k.0),
             |a, b| {
                 (a.1, a.2).cmp(&(b.1, b.2)).then_with(|| {
-                    let (x, y) = (entries[a.3 as usize], entries[b.3 as usize]);
+                    let (x, y) = (
+                        read_entries[a.3 as usize].entry,
+                        read_entries[b.3 as usize].entry,
+                    );
                     (&x.id, x.amount).cmp(&(&y.id, y.amount))
                 })
             },
         );
-        let order: Vec<u32> = keyed.iter().map(|k| k.3).collect();
-        drop(keyed);
-        let (entries, mut book, book_quotes) = all_in_order(
-            &order,
-            (&mut entries, &mut read_book, &mut read_book_quotes),
-            (into.book, into.book_quotes),
-            BookQuote::take,
-        );
-        drop(order);
+        let mut entries = Vec::with_capacity(keyed.len());
+        let room_for = most_entries.max(keyed.len());
+        let mut book = Workspace::reuse(&mut into.book, room_for);
+        let mut book_quotes = Workspace::reuse(&mut into.book_quotes, room_for);
+        // Fee postings are few (one per fee booked apart): listed in the same pass, so the
+        // fee stages do not scan every posting's facts for them.
+        let mut fee_postings = Vec::new();
+        for k in &keyed {
+            let read = &mut read_entries[k.3 as usize];
+            if read.facts.is_fee {
+                fee_postings.push(book.len() as u32);
+            }
+            entries.push(read.entry);
+            book.push(read.facts.clone());
+            book_quotes.push(read.quote.take());
+        }
+        drop((keyed, read_entries));
         let (book_tokens, book_token_fields) = {
-            let (mut tokens, mut fields) = (into.book_tokens, into.book_token_fields);
-            tokens.clear();
-            tokens.reserve(read_tokens.len());
-            fields.clear();
-            fields.reserve(read_tokens.len());
+            let room_for = (3 * room_for).max(read_tokens.len());
+            let mut tokens = Workspace::reuse(&mut into.book_tokens, room_for);
+            let mut fields = Workspace::reuse(&mut into.book_token_fields, room_for);
             for f in &mut book {
                 let range = f.tokens as usize..f.tokens_end as usize;
                 f.tokens = tokens.len() as u32;
@@ -102,21 +114,7 @@ impl<'a> AccountRun<'a> {
             }
             (tokens, fields)
         };
-        if room.keep {
-            fn emptied<T>(mut list: Vec<T>) -> Vec<T> {
-                list.clear();
-                list
-            }
-            room.facts = FactLists {
-                bank: emptied(read_bank),
-                bank_quotes: emptied(read_bank_quotes),
-                bank_words: emptied(read_words),
-                book: emptied(read_book),
-                book_quotes: emptied(read_book_quotes),
-                book_tokens: emptied(read_tokens),
-                book_token_fields: emptied(read_token_fields),
-            };
-        }
+        drop((read_tokens, read_token_fields));
         let names = names.into_names();
 
         // Whether each token is on few postings (a posting's tokens are distinct).
@@ -137,6 +135,7 @@ impl<'a> AccountRun<'a> {
             bank_words,
             book_tokens,
             book_token_fields,
+            fee_postings,
             weak_edges: Workspace::reuse(&mut room.weak_edges, 0),
             // Every group holds a line or a posting of its own: this is enough, and never
             // grows (and copies) the list.
@@ -155,21 +154,6 @@ impl<'a> AccountRun<'a> {
             room,
         }
     }
-}
-
-/// One side's inputs, facts and quotes in the order `order` gives, the facts and quotes
-/// gathered into `into` (see [`FactLists`]); a quote's id is moved by `take_quote`.
-fn all_in_order<I: Copy, F: Clone, Q>(
-    order: &[u32],
-    (inputs, facts, quotes): (&mut [I], &mut [F], &mut [Q]),
-    (facts_into, quotes_into): (Vec<F>, Vec<Q>),
-    take_quote: fn(&mut Q) -> Q,
-) -> (Vec<I>, Vec<F>, Vec<Q>) {
-    (
-        gather(Vec::new(), inputs, order, |i| *i),
-        gather(facts_into, facts, order, |f| f.clone()),
-        gather(quotes_into, quotes, order, take_quote),
-    )
 }
 
 /// Copies each item's range of `list` (read in input order) into `out` (emptied first), in

@@ -252,17 +252,20 @@ struct Workspace {
     kept: Vec<Edge>,
     weak_edges: Vec<Edge>,
     groups: Vec<Group>,
-    /// The lists a run's facts were read into, emptied once they are in canonical order:
-    /// the next run gathers its facts into them.
+    /// The lists a run's facts were put in (canonical order): the next run puts its facts
+    /// into them.
     facts: FactLists,
     /// Whether another run follows: the lists are handed back to it.
     keep: bool,
+    /// The most lines and postings any account has: the first run's fact lists get room
+    /// for them, so later runs never grow (copy) them.
+    most: (usize, usize),
 }
 
-/// An account's facts, quotes, reference words and posting tokens, as lists: what
-/// [`AccountRun::new`] gathers into canonical order. The lists it gathers from were written
-/// by the read; handed on (see [`Workspace`]), the next run gathers into pages already
-/// written instead of fresh ones (a page fault each, ~2.5 µs on the machine we measure on).
+/// An account's facts, quotes, reference words and posting tokens, as lists in canonical
+/// order: what [`AccountRun::new`] puts the read facts into. Handed on (see [`Workspace`]),
+/// the next run writes pages already written instead of fresh ones (a page fault each,
+/// ~2.5 µs on the machine we measure on).
 #[derive(Default)]
 struct FactLists {
     bank: Vec<BankFacts>,
@@ -433,7 +436,12 @@ pub fn reconcile(
         .filter(|(_, reading)| !(reading.lines.is_empty() && reading.entries.is_empty()))
         .collect();
     let n_runs = runs.len();
-    let mut room = Workspace::default();
+    let mut room = Workspace {
+        most: runs.iter().fold((0, 0), |(l, e), (_, r)| {
+            (l.max(r.lines.len()), e.max(r.entries.len()))
+        }),
+        ..Workspace::default()
+    };
     for (i, ((currency, _), reading)) in runs.into_iter().enumerate() {
         room.keep = i + 1 < n_runs;
         let run = AccountRun::new(currency, reading, options, room);
@@ -443,6 +451,10 @@ pub fn reconcile(
     unmapped_lines
         .sort_by(|a, b| (&a.currency, a.booked_at, &a.id).cmp(&(&b.currency, b.booked_at, &b.id)));
     for line in unmapped_lines {
+        *summary
+            .exceptions
+            .entry(ExceptionKind::MissingInBooks)
+            .or_default() += 1;
         exceptions.push(Exception {
             kind: ExceptionKind::MissingInBooks,
             bank: Ids::one(Arc::clone(&line.id)),
@@ -460,19 +472,10 @@ pub fn reconcile(
     summary.books_on_unmapped_accounts.sort();
     summary.bank_lines = bank.len();
     summary.book_entries = books.len();
+    // Every kind is listed, those that did not occur with 0 (the rest were counted as they
+    // were written).
     for kind in ExceptionKind::ALL {
-        summary.exceptions.insert(kind, 0);
-    }
-    for e in &exceptions {
-        *summary.exceptions.entry(e.kind).or_default() += 1;
-    }
-    for m in &matches {
-        summary.matched_bank_lines += m.bank.len();
-        summary.matched_book_entries += m.books.len();
-        match m.status {
-            MatchStatus::Auto => summary.auto_matches += 1,
-            MatchStatus::Suggested => summary.suggested_matches += 1,
-        }
+        summary.exceptions.entry(kind).or_insert(0);
     }
     summary.match_rate = if bank.is_empty() {
         1.0
@@ -500,6 +503,8 @@ struct AccountRun<'a> {
     /// (bit `f` for [`crate::reason::BOOK_FIELDS`]`[f]`).
     book_tokens: Vec<u64>,
     book_token_fields: Vec<u8>,
+    /// The fee postings (`is_fee`), in order.
+    fee_postings: Vec<u32>,
     /// Which posting tokens identify something: on at most `MAX_REFERENCE_FANOUT` postings
     /// (parallel to `book_tokens`).
     token_useful: Vec<bool>,
@@ -558,6 +563,17 @@ impl<'a> AccountRun<'a> {
         );
         let currency = self.currency;
         let mut room = std::mem::take(&mut self.room);
+        if room.keep {
+            // Handed on: the next run puts its facts into them (quotes too, once written out).
+            room.facts = FactLists {
+                bank: std::mem::take(&mut self.bank),
+                book: std::mem::take(&mut self.book),
+                bank_words: std::mem::take(&mut self.bank_words),
+                book_tokens: std::mem::take(&mut self.book_tokens),
+                book_token_fields: std::mem::take(&mut self.book_token_fields),
+                ..FactLists::default()
+            };
+        }
         // The indexes are not needed any more: free them before the output grows.
         drop(self);
         text.names.shrink_to_fit();
@@ -570,10 +586,11 @@ impl<'a> AccountRun<'a> {
             (&mut book_quotes, &entries),
             &text,
             currency,
-            matches,
-            exceptions,
+            (matches, exceptions, summary),
         );
         Workspace::give_back(room.keep, &mut room.groups, groups);
+        Workspace::give_back(room.keep, &mut room.facts.bank_quotes, bank_quotes);
+        Workspace::give_back(room.keep, &mut room.facts.book_quotes, book_quotes);
         room
     }
 }
