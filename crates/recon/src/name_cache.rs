@@ -117,7 +117,9 @@ impl NameCache {
             match self.find(hash) {
                 Ok(e) => {
                     let c = &self.entries[e];
-                    if &self.text[c.start as usize..c.end as usize] == name {
+                    // Compared as bytes: slicing the text as `str` checks both ends fall
+                    // on characters.
+                    if &self.text.as_bytes()[c.start as usize..c.end as usize] == name.as_bytes() {
                         let found = (c.key, c.number);
                         self.judge(true);
                         return found;
