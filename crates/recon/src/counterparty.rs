@@ -143,6 +143,9 @@ impl NameKey {
     /// bitmaps (a bit per byte); then each word is read from the name 8 bytes at a time,
     /// lower-cased together and hashed, a word of at most 8 bytes (most) straight from one
     /// load. `None` for text that is not ASCII.
+    // Inlined into `NameCache::key` (its two calls there): the call, the registers it saved
+    // and its result through memory cost ~20 instructions a name (100k: 791.9 M -> 788.2 M).
+    #[inline(always)]
     fn of_short_ascii(name: &[u8]) -> Option<Self> {
         let n = name.len();
         debug_assert!(n <= SHORT_NAME);
