@@ -131,8 +131,9 @@ impl NameCache {
         }
         let key = NameKey::of(name);
         let index = self.raw.push(name);
-        // A text whose hash is taken by another (never seen in practice) is not cached; nor
-        // is any once the cache is off (it is full).
+        // A text whose hash another took first is not cached (rare, though Fx does collide:
+        // "Payee 41812 Ltd" and "Payee 49712 Ltd"); nor is any once the cache is off (it is
+        // full).
         if let Some(slot) = free
             && self.entries.len() < Self::MAX_ENTRIES
         {
