@@ -49,6 +49,14 @@ fn is_short_legal_suffix(packed: u64) -> bool {
     SUFFIX_TABLE.1[suffix_slot(packed, SUFFIX_TABLE.0)] == packed
 }
 
+/// Whether a word of 9 to 16 bytes, its first 8 packed in `lo` and the rest in `hi` (zero
+/// above), is a legal suffix ("corporation", "incorporated").
+fn is_long_legal_suffix(lo: u64, hi: u64, len: u32) -> bool {
+    (len == 11 || len == 12)
+        && ((lo, hi) == (pack_word(b"corporat"), pack_word(b"ion"))
+            || (lo, hi) == (pack_word(b"incorpor"), pack_word(b"ated")))
+}
+
 const SHORT_SUFFIXES: [&[u8]; 27] = [
     b"gmbh", b"ltd", b"limited", b"llc", b"llp", b"lp", b"inc", b"bv", b"nv", b"sarl", b"sas",
     b"sa", b"ag", b"kg", b"ug", b"plc", b"co", b"corp", b"company", b"oy", b"ab", b"as", b"aps",
@@ -135,6 +143,9 @@ impl NameKey {
     /// bitmaps (a bit per byte); then each word is read from the name 8 bytes at a time,
     /// lower-cased together and hashed, a word of at most 8 bytes (most) straight from one
     /// load. `None` for text that is not ASCII.
+    // Inlined into `NameCache::key` (its two calls there): the call, the registers it saved
+    // and its result through memory cost ~20 instructions a name (100k: 791.9 M -> 788.2 M).
+    #[inline(always)]
     fn of_short_ascii(name: &[u8]) -> Option<Self> {
         let n = name.len();
         debug_assert!(n <= SHORT_NAME);
@@ -149,11 +160,14 @@ impl NameKey {
             padded.store(at, x);
             let alnum = swar::in_range(x, b'0', b'9') | swar::letters(x);
             let other = valid & !alnum;
-            if other != 0 {
+            // Mostly spaces only: no mark to look for.
+            if other & !swar::equal(x, b' ') != 0 {
                 // "B.V." and "O'Neil" are one word.
                 let mark = other & (swar::equal(x, b'.') | swar::equal(x, b'\''));
                 seps |= swar::bits(other ^ mark) << at;
                 marks |= swar::bits(mark) << at;
+            } else {
+                seps |= swar::bits(other) << at;
             }
             at += 8;
         }
@@ -176,6 +190,19 @@ impl NameKey {
                 });
                 h.write_u64(u64::from(len));
                 names.word(h.finish() | 1, is_short_legal_suffix(lo));
+                continue;
+            }
+            if len <= 16 && marks & word == 0 {
+                // Two loads ("Logistics"): what streaming the word gives, without the stream.
+                let k = len - 8;
+                let lo = swar::lower_alnum(padded.load(s as usize));
+                let hi =
+                    swar::lower_alnum(padded.load(s as usize + 8)) & (u64::MAX >> (64 - 8 * k));
+                let mut h = FxHasher::default();
+                h.write_u64(lo);
+                h.write_u64(if k < 8 { hi ^ (u64::from(k) << 56) } else { hi });
+                h.write_u64(u64::from(len));
+                names.word(h.finish() | 1, is_long_legal_suffix(lo, hi, len));
                 continue;
             }
             let mut stream = WordStream::default();
@@ -320,10 +347,9 @@ impl NameHashes {
         let len = word.len();
         let suffix = if len <= 8 {
             is_short_legal_suffix(word.prefix().0)
-        } else if len == 11 || len == 12 {
+        } else if len < 16 {
             let (lo, hi) = word.prefix();
-            (lo, hi) == (pack_word(b"corporat"), pack_word(b"ion"))
-                || (lo, hi) == (pack_word(b"incorpor"), pack_word(b"ated"))
+            is_long_legal_suffix(lo, hi, len as u32)
         } else {
             false
         };

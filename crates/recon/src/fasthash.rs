@@ -85,6 +85,9 @@ pub(crate) fn tail_word(bytes: &[u8]) -> u64 {
 pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Hash of a byte string; never 0 for a non-empty input that matters to callers (0 means "none").
+// Inlined where it is called (ids and names as they are read, ~3 calls a line): the calls
+// cost more than the few loads and multiplies (100k: 788.2 M -> 787.4 M instructions).
+#[inline]
 #[must_use]
 pub fn fx_hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = FxHasher::default();

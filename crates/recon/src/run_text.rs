@@ -16,6 +16,15 @@ pub struct StringTable {
 }
 
 impl StringTable {
+    /// Room for `strings` strings of `bytes` bytes in all.
+    #[must_use]
+    pub fn with_room(strings: usize, bytes: usize) -> Self {
+        Self {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(strings),
+        }
+    }
+
     /// Appends `s`; returns its index.
     ///
     /// # Panics
