@@ -51,7 +51,7 @@ impl<'a> Reading<'a> {
             lines: Vec::with_capacity(lines),
             bank_words: Vec::with_capacity(lines * 2),
             keyed_lines: Vec::with_capacity(lines),
-            names: NameCache::default(),
+            names: NameCache::with_room(lines + entries),
             entries: Vec::with_capacity(entries),
             book_tokens: Vec::with_capacity(entries * 3),
             book_token_fields: Vec::with_capacity(entries * 3),
