@@ -3,6 +3,9 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+/// Ten-thousandths per unit of the last decimal, by scale.
+const FACTOR: [i64; 5] = [10_000, 1_000, 100, 10, 1];
+
 /// Amounts are indexed in ten-thousandths of a currency unit: exact for every ISO currency
 /// (at most three decimals) and for Wise's four-decimal rates never used as money here.
 pub const UNITS_PER_MAJOR: i64 = 10_000;
@@ -12,8 +15,6 @@ pub const UNITS_PER_MAJOR: i64 = 10_000;
 #[must_use]
 pub fn to_units(amount: Decimal) -> Option<i64> {
     // Fast path: money has at most four decimals, so scaling the mantissa is exact.
-    // Ten-thousandths per unit of the last decimal, by scale.
-    const FACTOR: [i64; 5] = [10_000, 1_000, 100, 10, 1];
     if let Some(&factor) = FACTOR.get(amount.scale() as usize) {
         let m = i64::try_from(amount.mantissa()).ok()?;
         return m.checked_mul(factor);
@@ -46,6 +47,53 @@ pub fn unpack(mantissa: i64, scale: u8) -> Decimal {
 
 /// A scale byte [`pack`] never gives: the amount did not pack and is kept elsewhere.
 pub const NOT_PACKED: u8 = 0xFF;
+
+/// `amount` in ten-thousandths ([`to_units`]), and the scale byte ([`pack`]'s) under which
+/// [`from_units`] gives the amount back from them: [`NOT_PACKED`] where it cannot (more
+/// than four decimals, out of range). An amount is then kept once, as units, not twice.
+#[must_use]
+#[inline]
+pub fn units_and_scale(amount: Decimal) -> (Option<i64>, u8) {
+    // `to_units`' fast path, keeping the scale byte `pack` would give.
+    let scale = amount.scale();
+    if let Some(&factor) = FACTOR.get(scale as usize) {
+        let units = i64::try_from(amount.mantissa())
+            .ok()
+            .and_then(|m| Some((m, m.checked_mul(factor)?)));
+        return match units {
+            Some((m, units)) => {
+                let negative_zero = m == 0 && amount.is_sign_negative();
+                (
+                    Some(units),
+                    scale as u8 | if negative_zero { 0x80 } else { 0 },
+                )
+            }
+            None => (None, NOT_PACKED),
+        };
+    }
+    (to_units(amount), NOT_PACKED)
+}
+
+/// The amount `units` ten-thousandths are, written with the scale `scale` gives (a byte from
+/// [`units_and_scale`], not [`NOT_PACKED`]).
+#[must_use]
+pub fn from_units(units: i64, scale: u8) -> Decimal {
+    unpack(mantissa_of_units(units, scale), scale)
+}
+
+/// The mantissa [`pack`] would give the amount [`from_units`] gives.
+#[must_use]
+#[inline]
+pub fn mantissa_of_units(units: i64, scale: u8) -> i64 {
+    // Divisions by constants (a multiplication each), not by a table's entry.
+    match scale & 0x7f {
+        0 => units / 10_000,
+        1 => units / 1_000,
+        2 => units / 100,
+        3 => units / 10,
+        _ => units,
+    }
+}
 
 /// The smallest coin of `currency`, in ten-thousandths (ISO 4217 exponents).
 #[must_use]
@@ -173,6 +221,41 @@ mod tests {
             );
         }
         assert!(pack(Decimal::MAX).is_none());
+    }
+
+    #[test]
+    fn units_give_back_what_pack_would() {
+        let mut negative_zero = Decimal::new(0, 2);
+        negative_zero.set_sign_negative(true);
+        for d in [
+            Decimal::new(-120431, 2),
+            Decimal::new(431, 2),
+            Decimal::new(12, 0),
+            Decimal::new(-5, 1),
+            Decimal::new(7, 3),
+            Decimal::new(-12345, 4),
+            Decimal::ZERO,
+            negative_zero,
+            Decimal::new(i64::MAX / 10_000, 0),
+            Decimal::new(i64::MIN / 10_000, 0),
+        ] {
+            let (units, scale) = units_and_scale(d);
+            assert_ne!(scale, NOT_PACKED, "{d}");
+            let back = from_units(units.unwrap(), scale);
+            assert_eq!(
+                (back.to_string(), back.is_sign_negative()),
+                (d.to_string(), d.is_sign_negative()),
+                "{d}"
+            );
+        }
+        // Not kept as units: five decimals, or too large for ten-thousandths in 64 bits.
+        for d in [
+            Decimal::new(123_456, 5),
+            Decimal::new(i64::MAX, 0),
+            Decimal::MAX,
+        ] {
+            assert_eq!(units_and_scale(d).1, NOT_PACKED, "{d}");
+        }
     }
 
     #[test]

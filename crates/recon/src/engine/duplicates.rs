@@ -111,12 +111,10 @@ impl AccountRun<'_> {
             let _ = match &self.groups[gi].why {
                 Why::Text(earlier) => write!(reason.text(), "{earlier}"),
                 Why::Pair(note) => {
+                    let (b, k) = (bank as usize, original as usize);
                     let amounts = pair_amounts(
-                        (&self.bank_quotes[bank as usize], line),
-                        (
-                            &self.book_quotes[original as usize],
-                            self.entries[original as usize],
-                        ),
+                        (&self.bank_quotes[b], &self.bank[b], line),
+                        (&self.book_quotes[k], &self.book[k], self.entries[k]),
                     );
                     let earlier = note.shown(amounts, &self.text);
                     write!(reason.text(), "{earlier}")

@@ -1,6 +1,6 @@
 //! The decided groups written out as matches and exceptions, in canonical order.
 
-use crate::amount::NOT_PACKED;
+use crate::amount::{NOT_PACKED, mantissa_of_units};
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry};
 use crate::output::{Exception, Match};
@@ -18,8 +18,8 @@ use super::*;
 #[inline(never)]
 pub(super) fn emit_groups(
     groups: &mut [Group],
-    (bank_quotes, lines): (&mut [BankQuote], &[&BankLine]),
-    (book_quotes, entries): (&mut [BookQuote], &[&BookEntry]),
+    (bank_quotes, bank_facts, lines): (&mut [BankQuote], &[BankFacts], &[&BankLine]),
+    (book_quotes, book_facts, entries): (&mut [BookQuote], &[BookFacts], &[&BookEntry]),
     text: &SharedText,
     currency: &str,
     (matches, exceptions, summary): (&mut Vec<Match>, &mut Vec<Exception>, &mut Summary),
@@ -55,16 +55,18 @@ pub(super) fn emit_groups(
             &mut Why::Pair(note) => {
                 let (b, k) = (g.banks[0] as usize, g.books[0] as usize);
                 let (bq, kq) = (&bank_quotes[b], &book_quotes[k]);
+                let (bf, kf) = (&bank_facts[b], &book_facts[k]);
                 if !bq.scales.contains(&NOT_PACKED) && kq.scale != NOT_PACKED {
-                    // Money, as always: the quotes hold the amounts packed already.
+                    // Money, as always: the facts hold the amounts as units already.
                     let packed = [
-                        (bq.amount, bq.scales[0]),
-                        (kq.amount, kq.scale),
-                        (bq.fee, bq.scales[1]),
-                    ];
+                        (bf.units, bq.scales[0]),
+                        (kf.units, kq.scale),
+                        (bf.fee_units, bq.scales[1]),
+                    ]
+                    .map(|(units, scale)| (mantissa_of_units(units, scale), scale));
                     Reason::pair(text, PairEvidence::packed(packed, note))
                 } else {
-                    let amounts = pair_amounts((bq, lines[b]), (kq, entries[k]));
+                    let amounts = pair_amounts((bq, bf, lines[b]), (kq, kf, entries[k]));
                     match PairEvidence::new(amounts, note) {
                         Some(evidence) => Reason::pair(text, evidence),
                         None => Reason::new(note.shown(amounts, text).to_string()),

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::amount::{NOT_PACKED, pack, unpack};
+use crate::amount::{NOT_PACKED, from_units};
 use crate::counterparty::{NameAgreement, NameKey};
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry, Mapping, Options};
@@ -133,12 +133,10 @@ struct BookFacts {
 }
 
 /// What a decision quotes of a bank line: read with the facts, so deciding never goes back
-/// to the inputs.
+/// to the inputs. The amount and the fee are the facts' units, written with these scales (see
+/// [`units_and_scale`](crate::amount::units_and_scale)): kept once, the quote is 16 bytes smaller; an amount that is not kept
+/// as units ([`NOT_PACKED`]) is read from the line when needed.
 struct BankQuote {
-    /// Amount and fee, packed (see [`pack`]); an amount that does not pack is read from the
-    /// line when needed.
-    amount: i64,
-    fee: i64,
     scales: [u8; 2],
     /// The counterparty as written (see [`NameCache`](crate::name_cache::NameCache)).
     raw_name: NameNumber,
@@ -155,39 +153,33 @@ impl BankQuote {
         }
     }
 
-    fn new(line: &BankLine, raw_name: NameNumber) -> Self {
-        let (amount, amount_scale) = pack(line.amount).unwrap_or((0, NOT_PACKED));
-        let (fee, fee_scale) = pack(line.fee).unwrap_or((0, NOT_PACKED));
+    fn new(line: &BankLine, scales: [u8; 2], raw_name: NameNumber) -> Self {
         Self {
-            amount,
-            fee,
-            scales: [amount_scale, fee_scale],
+            scales,
             raw_name,
             id: Some(Arc::clone(&line.id)),
         }
     }
 
     /// The line's amount and fee.
-    fn amounts(&self, line: &BankLine) -> (Decimal, Decimal) {
-        // The line is read only for an amount that did not pack: it is far away in memory.
-        let get = |m, s, exact: fn(&BankLine) -> Decimal| {
+    fn amounts(&self, facts: &BankFacts, line: &BankLine) -> (Decimal, Decimal) {
+        // The line is read only for an amount not kept as units: it is far away in memory.
+        let get = |units, s, exact: fn(&BankLine) -> Decimal| {
             if s == NOT_PACKED {
                 exact(line)
             } else {
-                unpack(m, s)
+                from_units(units, s)
             }
         };
         (
-            get(self.amount, self.scales[0], |l| l.amount),
-            get(self.fee, self.scales[1], |l| l.fee),
+            get(facts.units, self.scales[0], |l| l.amount),
+            get(facts.fee_units, self.scales[1], |l| l.fee),
         )
     }
 }
 
-/// What a decision quotes of a posting.
+/// What a decision quotes of a posting (see [`BankQuote`]).
 struct BookQuote {
-    /// The amount, packed like [`BankQuote`]'s.
-    amount: i64,
     scale: u8,
     raw_name: NameNumber,
     id: Option<Arc<str>>,
@@ -202,32 +194,30 @@ impl BookQuote {
         }
     }
 
-    fn new(entry: &BookEntry, raw_name: NameNumber) -> Self {
-        let (amount, scale) = pack(entry.amount).unwrap_or((0, NOT_PACKED));
+    fn new(entry: &BookEntry, scale: u8, raw_name: NameNumber) -> Self {
         Self {
-            amount,
             scale,
             raw_name,
             id: Some(Arc::clone(&entry.id)),
         }
     }
 
-    fn amount(&self, entry: &BookEntry) -> Decimal {
+    fn amount(&self, facts: &BookFacts, entry: &BookEntry) -> Decimal {
         if self.scale == NOT_PACKED {
             entry.amount
         } else {
-            unpack(self.amount, self.scale)
+            from_units(facts.units, self.scale)
         }
     }
 }
 
 /// A pair's amounts as its reason quotes them: bank amount, book amount, fee.
 fn pair_amounts(
-    (bank, line): (&BankQuote, &BankLine),
-    (book, entry): (&BookQuote, &BookEntry),
+    (bank, bank_facts, line): (&BankQuote, &BankFacts, &BankLine),
+    (book, book_facts, entry): (&BookQuote, &BookFacts, &BookEntry),
 ) -> [Decimal; 3] {
-    let (amount, fee) = bank.amounts(line);
-    [amount, book.amount(entry), fee]
+    let (amount, fee) = bank.amounts(bank_facts, line);
+    [amount, book.amount(book_facts, entry), fee]
 }
 
 /// A decided group, in account-local indices.
@@ -563,11 +553,13 @@ impl<'a> AccountRun<'a> {
         );
         let currency = self.currency;
         let mut room = std::mem::take(&mut self.room);
+        // The facts hold the amounts the reasons quote: kept through writing the output.
+        let bank = std::mem::take(&mut self.bank);
+        let book = std::mem::take(&mut self.book);
         if room.keep {
-            // Handed on: the next run puts its facts into them (quotes too, once written out).
+            // Handed on: the next run puts its facts into them (facts and quotes too, once
+            // written out).
             room.facts = FactLists {
-                bank: std::mem::take(&mut self.bank),
-                book: std::mem::take(&mut self.book),
                 bank_words: std::mem::take(&mut self.bank_words),
                 book_tokens: std::mem::take(&mut self.book_tokens),
                 book_token_fields: std::mem::take(&mut self.book_token_fields),
@@ -582,13 +574,15 @@ impl<'a> AccountRun<'a> {
         let text = SharedText::new(text);
         emit_groups(
             &mut groups,
-            (&mut bank_quotes, &lines),
-            (&mut book_quotes, &entries),
+            (&mut bank_quotes, &bank, &lines),
+            (&mut book_quotes, &book, &entries),
             &text,
             currency,
             (matches, exceptions, summary),
         );
         Workspace::give_back(room.keep, &mut room.groups, groups);
+        Workspace::give_back(room.keep, &mut room.facts.bank, bank);
+        Workspace::give_back(room.keep, &mut room.facts.book, book);
         Workspace::give_back(room.keep, &mut room.facts.bank_quotes, bank_quotes);
         Workspace::give_back(room.keep, &mut room.facts.book_quotes, book_quotes);
         room

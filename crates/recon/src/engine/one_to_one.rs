@@ -188,12 +188,14 @@ impl AccountRun<'_> {
 
     /// Line `b`'s amount and fee.
     pub(super) fn line_amounts(&self, b: u32) -> (Decimal, Decimal) {
-        self.bank_quotes[b as usize].amounts(self.lines[b as usize])
+        let b = b as usize;
+        self.bank_quotes[b].amounts(&self.bank[b], self.lines[b])
     }
 
     /// Posting `k`'s amount.
     pub(super) fn posting_amount(&self, k: u32) -> Decimal {
-        self.book_quotes[k as usize].amount(self.entries[k as usize])
+        let k = k as usize;
+        self.book_quotes[k].amount(&self.book[k], self.entries[k])
     }
 
     /// The (bank, book) counterparty names as written: a pair of name numbers, noted (the

@@ -2,7 +2,7 @@
 
 use chrono::Datelike;
 
-use crate::amount::to_units;
+use crate::amount::{NOT_PACKED, units_and_scale};
 use crate::fasthash::fx_hash_bytes;
 use crate::input::{BankLine, BookEntry};
 use crate::name_cache::NameCache;
@@ -71,18 +71,29 @@ impl<'a> Reading<'a> {
         let ref_end = self.bank_words.len() as u32;
         push_words(&l.id, &mut self.bank_words);
         let (name, raw_name) = self.names.key(&l.counterparty);
+        let (units, amount_scale) = units_and_scale(l.amount);
+        // The fee's units are of its size: a negative fee (never sent by Wise) is read from
+        // the line when quoted.
+        let (fee_units, fee_scale) = units_and_scale(l.fee.abs());
+        let fee_scale = match fee_scale {
+            _ if l.fee.is_sign_negative() && !l.fee.is_zero() => NOT_PACKED,
+            NOT_PACKED => NOT_PACKED,
+            // A negative zero keeps its sign, as the line wrote it.
+            s if l.fee.is_sign_negative() => s | 0x80,
+            s => s,
+        };
         self.lines.push(ReadLine {
             line: l,
             facts: BankFacts {
-                units: to_units(l.amount).unwrap_or(i64::MAX),
-                fee_units: to_units(l.fee.abs()).unwrap_or(0),
+                units: units.unwrap_or(i64::MAX),
+                fee_units: fee_units.unwrap_or(0),
                 name,
                 day: l.booked_at.date_naive().num_days_from_ce(),
                 words,
                 ref_end,
                 words_end: self.bank_words.len() as u32,
             },
-            quote: BankQuote::new(l, raw_name),
+            quote: BankQuote::new(l, [amount_scale, fee_scale], raw_name),
         });
     }
 
@@ -100,17 +111,18 @@ impl<'a> Reading<'a> {
             &mut self.book_token_fields,
         );
         let (name, raw_name) = self.names.key(&e.counterparty);
+        let (units, scale) = units_and_scale(e.amount);
         self.entries.push(ReadEntry {
             entry: e,
             facts: BookFacts {
-                units: to_units(e.amount).unwrap_or(i64::MIN),
+                units: units.unwrap_or(i64::MIN),
                 name,
                 day,
                 tokens: start,
                 tokens_end: self.book_tokens.len() as u32,
                 is_fee: e.is_bank_charge,
             },
-            quote: BookQuote::new(e, raw_name),
+            quote: BookQuote::new(e, scale, raw_name),
         });
     }
 }
