@@ -138,44 +138,59 @@ fn walk(
     (picked, sums): (&mut [usize], &mut [i64]),
     mut found: impl FnMut(&[usize], usize) -> usize,
 ) -> usize {
-    // `picked[..depth]`: the values taken so far; `sums[d]`: their sum before `picked[d]`;
-    // `slots`: how many more may be taken (`max_size - depth`).
+    // `picked[..depth]`: the values taken so far; `missing[d]`: what they fell short of the
+    // target before `picked[d]`; `slots`: how many more may be taken (`max_size - depth`).
+    let missing_before = sums;
     let mut depth = 0;
     let mut slots = max_size as i64;
-    let mut sum = 0i64;
+    let mut missing = target;
     let mut i = 0;
     if limit == 0 {
         return budget;
     }
+    if slots == 0 {
+        // Nothing may be taken: the first value looked at ends the search.
+        return budget - usize::from(budget > 0 && !values.is_empty());
+    }
     while budget > 0 {
-        // Values only get smaller from `i`: if even the slots left of this one fall short
-        // (or none is left), this level is done; go back to the one above.
         if let Some(&v) = values.get(i) {
             budget -= 1;
-            if sum + v * slots >= target {
-                let next = sum + v;
-                if next < target {
-                    if slots > 1 {
-                        picked[depth] = i;
-                        sums[depth] = sum;
-                        depth += 1;
-                        slots -= 1;
-                        sum = next;
-                    }
-                } else if next == target && depth >= 1 && found(&picked[..depth], i) >= limit {
+            // The tests in the order of their frequency, each as the recursive form decides
+            // it: a value above what is missing is skipped (with a slot left, it cannot end
+            // the level), one equal to it completes a subset.
+            if v > missing {
+                i += 1;
+                continue;
+            }
+            if v == missing {
+                if depth >= 1 && found(&picked[..depth], i) >= limit {
                     break;
                 }
                 i += 1;
                 continue;
             }
+            // Values only get smaller from `i`: if even the slots left of this one fall
+            // short, this level is done.
+            if v * slots >= missing {
+                if slots > 1 {
+                    picked[depth] = i;
+                    missing_before[depth] = missing;
+                    depth += 1;
+                    slots -= 1;
+                    missing -= v;
+                }
+                i += 1;
+                continue;
+            }
         }
+        // This level is done (or none is left): go back to the one above.
         if depth == 0 {
             break;
         }
         depth -= 1;
         slots += 1;
         i = picked[depth] + 1;
-        sum = sums[depth];
+        missing = missing_before[depth];
     }
     budget
 }
