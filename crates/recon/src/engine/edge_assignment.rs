@@ -299,7 +299,7 @@ fn solve_large_group(
     }
     // Each pair is one edge (a line's candidates name each posting once).
     chosen.extend(group.iter().map(|&g| g as usize).filter(|&g| {
-        let e = &edges[g as usize];
+        let e = &edges[g];
         bank_seen[e.bank as usize] == TAKEN && partner[e.bank as usize] == e.book
     }));
     true
