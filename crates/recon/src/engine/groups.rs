@@ -327,6 +327,8 @@ impl AccountRun<'_> {
         if pool.all.len() < 2 {
             return;
         }
+        // A group's lines, kept from one group to the next.
+        let mut banks: Vec<u32> = Vec::new();
         for k in 0..self.book.len() {
             if self.book_taken[k] || self.book[k].is_fee {
                 continue;
@@ -391,16 +393,17 @@ impl AccountRun<'_> {
                     // that belong to another deposit. Leave them to the exception queue.
                     continue;
                 }
-                let banks: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
-                self.push_many_to_one(k, banks, unique, same_name);
+                banks.clear();
+                banks.extend(first.iter().map(|&i| cands[i]));
+                self.push_many_to_one(k, &banks, unique, same_name);
             }
         }
     }
 
-    fn push_many_to_one(&mut self, k: usize, banks: Vec<u32>, unique: bool, same_name: bool) {
+    fn push_many_to_one(&mut self, k: usize, banks: &[u32], unique: bool, same_name: bool) {
         let entry = self.entries[k];
         self.book_taken[k] = true;
-        for &b in &banks {
+        for &b in banks {
             self.bank_taken[b as usize] = true;
         }
         let mut reason = Sentence::new();
@@ -429,7 +432,7 @@ impl AccountRun<'_> {
             });
         }
         self.groups.push(Group {
-            banks: Members::from(&banks[..]),
+            banks: Members::from(banks),
             books: Members::from(&[k as u32][..]),
             outcome: Outcome::Matched {
                 kind: MatchKind::ManyToOne,
