@@ -116,7 +116,9 @@ impl BestEdges {
     /// The kept edges, best first; the list is left empty.
     fn take(&mut self) -> &[Edge] {
         let len = std::mem::take(&mut self.len);
-        self.keys[..len].fill(u64::MAX);
+        // Only the last slot is ever read past the kept edges, and only it must say
+        // `u64::MAX` (it is written last, when the list fills).
+        self.keys[MAX_EDGES_PER_LINE - 1] = u64::MAX;
         &self.edges[..len]
     }
 }
