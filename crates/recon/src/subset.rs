@@ -42,8 +42,8 @@ pub struct Subsets {
     /// The positive values as (minus the value, index): sorted, largest value first.
     order: Vec<(i64, u32)>,
     sorted: Vec<i64>,
-    picked: Vec<usize>,
-    sums: Vec<i64>,
+    /// The walk's stack (see [`walk`]).
+    frames: Vec<(usize, i64)>,
     /// The first subset found, as sorted candidate indices.
     first: Vec<usize>,
     count: usize,
@@ -74,29 +74,22 @@ impl Subsets {
         self.order.sort_unstable();
         self.sorted.clear();
         self.sorted.extend(self.order.iter().map(|&(v, _)| -v));
-        self.picked.clear();
-        self.picked.resize(max_size, 0);
-        self.sums.clear();
-        self.sums.resize(max_size, 0);
+        self.frames.clear();
+        self.frames.reserve(max_size);
         self.first.clear();
         self.count = 0;
         let cap = run_budget
             .as_ref()
             .map_or(STEP_BUDGET, |b| STEP_BUDGET.min(**b));
-        let (sorted, picked, sums, first) = (
-            &self.sorted,
-            &mut self.picked,
-            &mut self.sums,
-            &mut self.first,
-        );
+        let (sorted, frames, first) = (&self.sorted, &mut self.frames, &mut self.first);
         let mut count = 0;
         let left = walk(
             sorted,
             (target, max_size, limit, cap),
-            (picked, sums),
+            frames,
             |chosen, last| {
                 if count == 0 {
-                    first.extend_from_slice(chosen);
+                    first.extend(chosen.iter().map(|&(i, _)| i));
                     first.push(last);
                 }
                 count += 1;
@@ -127,55 +120,67 @@ impl Subsets {
 const STEP_BUDGET: usize = 20_000;
 
 /// The depth-first search of [`Subsets::search`] over `values` (in descending order), as a
-/// loop over an explicit stack (`picked`, `sums`: `max_size` long each): each subset found
-/// (the values picked before, ascending indices into `values`, and the last one) is given to
-/// `found`, which returns how many were found so far; the search stops at `limit` of them.
+/// loop over an explicit stack (`frames`, emptied first): each subset found (the values
+/// picked before, ascending indices into `values` each with what was missing before it, and
+/// the last one) is given to `found`, which returns how many were found so far; the search stops at `limit` of them.
 /// Returns the budget left. A step is one value looked at; the budget and the order of the
 /// steps are those of the recursive form (see the test).
 fn walk(
     values: &[i64],
     (target, max_size, limit, mut budget): (i64, usize, usize, usize),
-    (picked, sums): (&mut [usize], &mut [i64]),
-    mut found: impl FnMut(&[usize], usize) -> usize,
+    frames: &mut Vec<(usize, i64)>,
+    mut found: impl FnMut(&[(usize, i64)], usize) -> usize,
 ) -> usize {
-    // `picked[..depth]`: the values taken so far; `sums[d]`: their sum before `picked[d]`;
-    // `slots`: how many more may be taken (`max_size - depth`).
-    let mut depth = 0;
+    // `frames`: the values taken so far, each with what was missing before it (one vector:
+    // a push and a pop check its length only); `slots`: how many more may be taken
+    // (`max_size` less the frames).
+    frames.clear();
     let mut slots = max_size as i64;
-    let mut sum = 0i64;
+    let mut missing = target;
     let mut i = 0;
     if limit == 0 {
         return budget;
     }
+    if slots == 0 {
+        // Nothing may be taken: the first value looked at ends the search.
+        return budget - usize::from(budget > 0 && !values.is_empty());
+    }
     while budget > 0 {
-        // Values only get smaller from `i`: if even the slots left of this one fall short
-        // (or none is left), this level is done; go back to the one above.
         if let Some(&v) = values.get(i) {
             budget -= 1;
-            if sum + v * slots >= target {
-                let next = sum + v;
-                if next < target {
-                    if slots > 1 {
-                        picked[depth] = i;
-                        sums[depth] = sum;
-                        depth += 1;
-                        slots -= 1;
-                        sum = next;
-                    }
-                } else if next == target && depth >= 1 && found(&picked[..depth], i) >= limit {
+            // The tests in the order of their frequency, each as the recursive form decides
+            // it: a value above what is missing is skipped (with a slot left, it cannot end
+            // the level), one equal to it completes a subset.
+            if v > missing {
+                i += 1;
+                continue;
+            }
+            if v == missing {
+                if !frames.is_empty() && found(frames, i) >= limit {
                     break;
                 }
                 i += 1;
                 continue;
             }
+            // Values only get smaller from `i`: if even the slots left of this one fall
+            // short, this level is done.
+            if v * slots >= missing {
+                if slots > 1 {
+                    frames.push((i, missing));
+                    slots -= 1;
+                    missing -= v;
+                }
+                i += 1;
+                continue;
+            }
         }
-        if depth == 0 {
+        // This level is done (or none is left): go back to the one above.
+        let Some((taken, missing_before)) = frames.pop() else {
             break;
-        }
-        depth -= 1;
+        };
         slots += 1;
-        i = picked[depth] + 1;
-        sum = sums[depth];
+        i = taken + 1;
+        missing = missing_before;
     }
     budget
 }
@@ -190,13 +195,12 @@ fn search(
     budget: usize,
     found: &mut Vec<Vec<usize>>,
 ) -> usize {
-    let (mut picked, mut sums) = (vec![0; max_size], vec![0; max_size]);
     walk(
         values,
         (target, max_size, limit, budget),
-        (&mut picked, &mut sums),
+        &mut Vec::new(),
         |chosen, last| {
-            let mut subset = chosen.to_vec();
+            let mut subset: Vec<usize> = chosen.iter().map(|&(i, _)| i).collect();
             subset.push(last);
             found.push(subset);
             found.len()

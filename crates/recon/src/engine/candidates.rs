@@ -53,31 +53,73 @@ impl Merged {
 }
 
 /// The best `MAX_EDGES_PER_LINE` edges offered (each posting at most once), in the order of
-/// [`keep_best`]: by score, then posting.
-#[derive(Default)]
+/// [`keep_best`]: by score, then posting. Each kept edge's place is decided by one word
+/// ([`best_key`]) kept beside it: an offer costs one comparison with the last kept key,
+/// where comparing `(-score, posting)` pairs cost a few (most offers are refused).
 struct BestEdges {
-    edges: Vec<Edge>,
+    /// The kept edges' keys, best first; `u64::MAX` past them, so an offer is compared
+    /// with the last slot whether the list is full or not.
+    keys: [u64; MAX_EDGES_PER_LINE],
+    edges: [Edge; MAX_EDGES_PER_LINE],
+    len: usize,
+}
+
+impl Default for BestEdges {
+    fn default() -> Self {
+        let none = Edge {
+            bank: 0,
+            book: 0,
+            relation: Relation::Exact,
+            reference: false,
+            name: NameAgreement::Unknown,
+            gap: 0,
+            score: 0,
+        };
+        Self {
+            keys: [u64::MAX; MAX_EDGES_PER_LINE],
+            edges: [none; MAX_EDGES_PER_LINE],
+            len: 0,
+        }
+    }
+}
+
+/// `(-score, posting)` as one word, in the same order: a higher score first, then a lower
+/// posting. Scores are at least 1 ([`score`]) and far below 2^31.
+#[inline]
+fn best_key(score: i64, book: u32) -> u64 {
+    debug_assert!((1..1 << 31).contains(&score));
+    ((1u64 << 31) - score as u64) << 32 | u64::from(book)
 }
 
 impl BestEdges {
+    /// Offers `e`, scored.
     #[inline]
     fn offer(&mut self, e: Edge) {
-        let key = |e: &Edge| (-e.score, e.book);
-        if self.edges.len() == MAX_EDGES_PER_LINE {
-            if key(&e) >= key(&self.edges[MAX_EDGES_PER_LINE - 1]) {
-                return;
-            }
-            self.edges.pop();
+        const LAST: usize = MAX_EDGES_PER_LINE - 1;
+        let key = best_key(e.score, e.book);
+        if key >= self.keys[LAST] {
+            return;
         }
-        // Moved up from the end past every kept edge it beats (a few at most: no `insert`,
-        // which calls `memmove`).
-        self.edges.push(e);
-        let mut at = self.edges.len() - 1;
-        while at > 0 && key(&self.edges[at - 1]) > key(&e) {
+        // Moved up from the last slot (dropping the edge there when the list is full) past
+        // every kept edge it beats: a few at most.
+        let mut at = self.len.min(LAST);
+        self.len = (self.len + 1).min(MAX_EDGES_PER_LINE);
+        while at > 0 && self.keys[at - 1] > key {
+            self.keys[at] = self.keys[at - 1];
             self.edges[at] = self.edges[at - 1];
             at -= 1;
         }
+        self.keys[at] = key;
         self.edges[at] = e;
+    }
+
+    /// The kept edges, best first; the list is left empty.
+    fn take(&mut self) -> &[Edge] {
+        let len = std::mem::take(&mut self.len);
+        // Only the last slot is ever read past the kept edges, and only it must say
+        // `u64::MAX` (it is written last, when the list fills).
+        self.keys[MAX_EDGES_PER_LINE - 1] = u64::MAX;
+        &self.edges[..len]
     }
 }
 
@@ -121,19 +163,19 @@ impl AccountRun<'_> {
             }
             let best = if merged.edges.is_empty() {
                 // Found by amount alone (most lines): the best few already, in order.
-                &mut by_amount.edges
+                by_amount.take()
             } else {
                 let merged = &mut merged.edges;
                 for e in merged.iter_mut() {
                     e.score = score(e);
                 }
-                merged.append(&mut by_amount.edges);
+                merged.extend_from_slice(by_amount.take());
                 // The best few, by score then posting (each posting once, so the order is
                 // total).
                 keep_best(merged, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
-                merged
+                &merged[..]
             };
-            for e in best.drain(..) {
+            for &e in best {
                 // A pair whose payees disagree, tied by amount only, waits until duplicates
                 // have been found: a duplicate posting must not be spent on a stranger's line.
                 if e.name == NameAgreement::Different
@@ -145,6 +187,7 @@ impl AccountRun<'_> {
                     edges.push(e);
                 }
             }
+            merged.edges.clear();
         }
         edges
     }
@@ -219,27 +262,36 @@ impl AccountRun<'_> {
         relation: Relation,
         (amounts, merged, by_amount): (&SlidingPair, &mut Merged, &mut BestEdges),
     ) {
-        let line = &self.bank[b];
-        for node in amounts.get_first(units as u64).take(64) {
+        let (name, day) = (self.bank[b].name, self.bank[b].day);
+        // Built from the window node alone: a common amount finds dozens of postings, and
+        // reading each one's facts was a cache miss apiece in a large account.
+        let offer = |node: &PairNode, by_amount: &mut BestEdges| {
+            let mut e = Edge {
+                bank: b as u32,
+                book: node.book,
+                relation,
+                reference: false,
+                name: name.agreement(name_of(node)),
+                gap: node.day - day,
+                score: 0,
+            };
+            e.score = score(&e);
+            by_amount.offer(e);
+        };
+        let nodes = amounts.get_first(units as u64).take(64);
+        if merged.edges.is_empty() {
+            // Most lines: nothing found by reference or payee to merge with, no look-up.
+            nodes.for_each(|node| offer(node, by_amount));
+            return;
+        }
+        for node in nodes {
             if let Some(kept) = merged.get_mut(node.book as usize) {
                 if (relation as u8) < (kept.relation as u8) {
                     kept.relation = relation;
                 }
                 continue;
             }
-            // Built from the window node alone: a common amount finds dozens of postings,
-            // and reading each one's facts was a cache miss apiece in a large account.
-            let mut e = Edge {
-                bank: b as u32,
-                book: node.book,
-                relation,
-                reference: false,
-                name: line.name.agreement(name_of(node)),
-                gap: node.day - line.day,
-                score: 0,
-            };
-            e.score = score(&e);
-            by_amount.offer(e);
+            offer(node, by_amount);
         }
     }
 
@@ -409,7 +461,9 @@ mod tests {
     #[test]
     fn best_edges_keeps_what_keep_best_would() {
         let mut seed = 41u64;
-        for len in [0usize, 3, 8, 9, 40] {
+        // One list for all: what a line took leaves nothing behind for the next.
+        let mut best = BestEdges::default();
+        for len in [0usize, 3, 8, 9, 40, 2, 64] {
             let mut books: Vec<u32> = (0..len as u32).collect();
             let mut edges: Vec<Edge> = Vec::new();
             while let Some(book) = books.pop() {
@@ -423,10 +477,9 @@ mod tests {
                     reference: false,
                     name: NameAgreement::Unknown,
                     gap: 0,
-                    score: ((seed >> 33) % 6) as i64,
+                    score: 1 + ((seed >> 33) % 6) as i64,
                 });
             }
-            let mut best = BestEdges::default();
             for &e in &edges {
                 best.offer(e);
             }
@@ -434,7 +487,7 @@ mod tests {
             keep_best(&mut want, MAX_EDGES_PER_LINE, |e| (-e.score, e.book));
             let key = |e: &Edge| (e.score, e.book);
             assert_eq!(
-                best.edges.iter().map(key).collect::<Vec<_>>(),
+                best.take().iter().map(key).collect::<Vec<_>>(),
                 want.iter().map(key).collect::<Vec<_>>()
             );
         }

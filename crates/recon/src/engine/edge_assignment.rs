@@ -2,7 +2,6 @@
 //! pair first.
 
 use crate::assignment::{Assigner, Candidate};
-use crate::bucket_sort::bucket_sorted_by;
 
 use super::*;
 
@@ -19,19 +18,18 @@ pub(super) fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<
         let d = &mut book_degree[e.book as usize];
         *d = d.saturating_add(1);
     }
-    let alone = |e: &Edge| bank_degree[e.bank as usize] == 1 && book_degree[e.book as usize] == 1;
-    let mut marked = vec![false; edges.len()];
+    // Marked: chosen. The others are listed once here for the passes below (filtering the
+    // marks again in each cost as much as the pass).
+    let mut marked: Vec<bool> = (edges.iter())
+        .map(|e| bank_degree[e.bank as usize] == 1 && book_degree[e.book as usize] == 1)
+        .collect();
+    drop((bank_degree, book_degree));
+    let mut rest: Vec<u32> = Vec::with_capacity(edges.len() / 2);
+    rest.extend((0..edges.len() as u32).filter(|&i| !marked[i as usize]));
     // Union-find over bank nodes [0, n_bank) and book nodes [n_bank, n_bank + n_book).
     let mut parent: Vec<u32> = (0..(n_bank + n_book) as u32).collect();
-    fn find(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            let up = parent[parent[x as usize] as usize];
-            parent[x as usize] = up;
-            x = up;
-        }
-        x
-    }
-    for e in edges.iter().filter(|e| !alone(e)) {
+    for &i in &rest {
+        let e = &edges[i as usize];
         let a = find(&mut parent, e.bank);
         let b = find(&mut parent, n_bank as u32 + e.book);
         if a != b {
@@ -39,44 +37,83 @@ pub(super) fn assign_edges(edges: &[Edge], n_bank: usize, n_book: usize) -> Vec<
             parent[hi as usize] = lo;
         }
     }
-    // Group edges by component: (root, edge index) packed in one word. The order inside a
-    // group does not matter: both solvers below are order-independent.
-    let mut order: Vec<u64> = Vec::with_capacity(edges.len());
-    let mut taken = 0;
-    for (i, e) in edges.iter().enumerate() {
-        if alone(e) {
-            marked[i] = true;
-            taken += 1;
-        } else {
-            order.push((u64::from(find(&mut parent, e.bank)) << 32) | i as u64);
-        }
-    }
-    drop((parent, bank_degree, book_degree));
-    let order = bucket_sorted_by(order, |o| (o >> 32) as i64, |a, b| a.cmp(b));
+    let grouped = edges_by_component(edges, &rest, parent);
     // Each group chooses at most as many edges as it has.
-    let mut chosen = Vec::with_capacity(order.len());
-    let mut group: Vec<usize> = Vec::new();
+    let mut chosen = Vec::with_capacity(grouped.edges.len());
     let mut scratch = GroupScratch::default();
-    let mut start = 0;
-    while start < order.len() {
-        let root = order[start] >> 32;
-        let end = start + order[start..].partition_point(|o| o >> 32 == root);
-        if end - start == 1 {
-            chosen.push((order[start] & 0xFFFF_FFFF) as usize);
+    for span in grouped.starts.windows(2) {
+        let group = &grouped.edges[span[0] as usize..span[1] as usize];
+        if let [only] = group {
+            chosen.push(*only as usize);
         } else {
-            group.clear();
-            group.extend(order[start..end].iter().map(|o| (o & 0xFFFF_FFFF) as usize));
-            solve_group(edges, &group, (n_bank, n_book), &mut chosen, &mut scratch);
+            solve_group(edges, group, (n_bank, n_book), &mut chosen, &mut scratch);
         }
-        start = end;
     }
     // In edge order: marked, then read back (no sort of the chosen list).
     for &i in &chosen {
         marked[i] = true;
     }
-    let mut all = Vec::with_capacity(taken + chosen.len());
+    let taken = marked.iter().filter(|&&m| m).count();
+    let mut all = Vec::with_capacity(taken);
     all.extend((0..edges.len()).filter(|&i| marked[i]));
     all
+}
+
+/// The root of node `x` in the union-find `parent`, halving the path on the way.
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let up = parent[parent[x as usize] as usize];
+        parent[x as usize] = up;
+        x = up;
+    }
+    x
+}
+
+/// The edges `rest`, by connected group: group `c` is `edges[starts[c]..starts[c + 1]]`,
+/// each group's edges in edge order (the solvers do not depend on the order of the groups).
+struct Grouped {
+    edges: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+/// Groups the edges `rest` by the root of their line in the union-find `parent` (which
+/// is spent: a root's slot comes to hold its group's number). The groups are numbered as
+/// they are first met and the edges dealt by that number: a sort of (root, edge) words
+/// cost twice as much.
+fn edges_by_component(edges: &[Edge], rest: &[u32], mut parent: Vec<u32>) -> Grouped {
+    let nodes = parent.len() as u32;
+    let mut roots: Vec<u32> = (rest.iter())
+        .map(|&i| find(&mut parent, edges[i as usize].bank))
+        .collect();
+    // Every root found; now each root's slot is renamed to `nodes + group number`.
+    let mut sizes: Vec<u32> = Vec::new();
+    for r in &mut roots {
+        let slot = &mut parent[*r as usize];
+        if *slot < nodes {
+            *slot = nodes + sizes.len() as u32;
+            sizes.push(0);
+        }
+        *r = *slot - nodes;
+        sizes[*r as usize] += 1;
+    }
+    let mut starts = Vec::with_capacity(sizes.len() + 1);
+    let mut at = 0;
+    starts.push(0);
+    for size in &mut sizes {
+        // From here on, where the group's next edge goes.
+        (*size, at) = (at, at + *size);
+        starts.push(at);
+    }
+    let mut grouped = vec![0u32; roots.len()];
+    for (&i, &group) in rest.iter().zip(&roots) {
+        let next = &mut sizes[group as usize];
+        grouped[*next as usize] = i;
+        *next += 1;
+    }
+    Grouped {
+        edges: grouped,
+        starts,
+    }
 }
 
 /// Buffers reused from one group to the next.
@@ -94,8 +131,9 @@ struct GroupScratch {
     /// Per line the pass took, the posting it took it with.
     partner: Vec<u32>,
     stamp: u32,
-    /// The pairs of a large group as [`pair_order`] keys, sorted.
+    /// The pairs of a large group as [`pair_order`] keys, and dealt by score.
     order: Vec<u128>,
+    dealt: Vec<u128>,
 }
 
 /// A pair's place in the best-pair-first pass of [`solve_large_group`] as one integer: by
@@ -115,7 +153,7 @@ const TAKEN: u32 = u32::MAX;
 /// One connected group: exactly (Hungarian) when small, best pair first when large.
 fn solve_group(
     edges: &[Edge],
-    group: &[usize],
+    group: &[u32],
     (n_bank, n_book): (usize, usize),
     chosen: &mut Vec<usize>,
     scratch: &mut GroupScratch,
@@ -134,17 +172,17 @@ fn solve_group(
         ..
     } = scratch;
     banks.clear();
-    banks.extend(group.iter().map(|&g| edges[g].bank));
+    banks.extend(group.iter().map(|&g| edges[g as usize].bank));
     banks.sort_unstable();
     banks.dedup();
     books.clear();
-    books.extend(group.iter().map(|&g| edges[g].book));
+    books.extend(group.iter().map(|&g| edges[g as usize].book));
     books.sort_unstable();
     books.dedup();
     debug_assert!(banks.len() <= MAX_EXACT_GROUP && books.len() <= MAX_EXACT_GROUP);
     candidates.clear();
     candidates.extend(group.iter().filter_map(|&g| {
-        let e = &edges[g];
+        let e = &edges[g as usize];
         Some(Candidate {
             row: banks.binary_search(&e.bank).ok()?,
             col: books.binary_search(&e.book).ok()?,
@@ -154,7 +192,7 @@ fn solve_group(
     let result = assigner.assign(banks.len(), books.len(), candidates);
     for (&g, c) in group.iter().zip(candidates.iter()) {
         if result[c.row] == Some(c.col) {
-            chosen.push(g);
+            chosen.push(g as usize);
         }
     }
 }
@@ -164,7 +202,7 @@ fn solve_group(
 /// Returns false, doing nothing, when the group is small enough to be solved exactly.
 fn solve_large_group(
     edges: &[Edge],
-    group: &[usize],
+    group: &[u32],
     (n_bank, n_book): (usize, usize),
     chosen: &mut Vec<usize>,
     scratch: &mut GroupScratch,
@@ -178,7 +216,7 @@ fn solve_large_group(
     let stamp = scratch.stamp;
     let (mut banks, mut books) = (0usize, 0usize);
     for &g in group {
-        let e = &edges[g];
+        let e = &edges[g as usize];
         let seen = &mut scratch.bank_seen[e.bank as usize];
         if *seen != stamp {
             *seen = stamp;
@@ -195,23 +233,74 @@ fn solve_large_group(
     }
     // One integer per pair (16 bytes, compared at once): the pass needs only the line and
     // the posting, and finds the edges it took from those afterwards.
-    let order = &mut scratch.order;
+    let GroupScratch {
+        bank_seen,
+        book_seen,
+        partner,
+        order,
+        dealt,
+        ..
+    } = scratch;
     order.clear();
-    order.extend(group.iter().map(|&g| pair_order(&edges[g])));
-    order.sort_unstable();
-    for &key in order.iter() {
+    order.extend(group.iter().map(|&g| pair_order(&edges[g as usize])));
+    let free = |bank_seen: &[u32], book_seen: &[u32], key: u128| {
         let (b, k) = ((key >> 32) as u32 as usize, key as u32 as usize);
-        if scratch.bank_seen[b] == TAKEN || scratch.book_seen[k] == TAKEN {
-            continue;
+        bank_seen[b] != TAKEN && book_seen[k] != TAKEN
+    };
+    let take = |bank_seen: &mut [u32], book_seen: &mut [u32], partner: &mut [u32], key| {
+        if free(bank_seen, book_seen, key) {
+            let (b, k) = ((key >> 32) as u32 as usize, key as u32 as usize);
+            bank_seen[b] = TAKEN;
+            book_seen[k] = TAKEN;
+            partner[b] = k as u32;
         }
-        scratch.bank_seen[b] = TAKEN;
-        scratch.book_seen[k] = TAKEN;
-        scratch.partner[b] = k as u32;
+    };
+    // By score first (a few tens of values, dealt), then each score's pairs still free when
+    // its turn comes sorted: the pairs a better score blocked are never sorted (a sort of
+    // all the keys cost ~140 instructions a pair).
+    let score_part = |key: u128| (key >> 96) as u32;
+    let lo = order.iter().map(|&key| score_part(key)).min().unwrap_or(0);
+    let hi = order.iter().map(|&key| score_part(key)).max().unwrap_or(0);
+    if hi - lo > 1024 {
+        order.sort_unstable();
+        for &key in order.iter() {
+            take(bank_seen, book_seen, partner, key);
+        }
+    } else {
+        let mut starts = vec![0u32; (hi - lo) as usize + 2];
+        for &key in order.iter() {
+            starts[(score_part(key) - lo) as usize + 1] += 1;
+        }
+        for j in 1..starts.len() {
+            starts[j] += starts[j - 1];
+        }
+        dealt.clear();
+        dealt.resize(order.len(), 0);
+        let mut next = starts.clone();
+        for &key in order.iter() {
+            let at = &mut next[(score_part(key) - lo) as usize];
+            dealt[*at as usize] = key;
+            *at += 1;
+        }
+        for span in starts.windows(2) {
+            let bucket = &mut dealt[span[0] as usize..span[1] as usize];
+            let mut kept = 0;
+            for j in 0..bucket.len() {
+                if free(bank_seen, book_seen, bucket[j]) {
+                    bucket[kept] = bucket[j];
+                    kept += 1;
+                }
+            }
+            bucket[..kept].sort_unstable();
+            for &key in &bucket[..kept] {
+                take(bank_seen, book_seen, partner, key);
+            }
+        }
     }
     // Each pair is one edge (a line's candidates name each posting once).
-    chosen.extend(group.iter().copied().filter(|&g| {
+    chosen.extend(group.iter().map(|&g| g as usize).filter(|&g| {
         let e = &edges[g];
-        scratch.bank_seen[e.bank as usize] == TAKEN && scratch.partner[e.bank as usize] == e.book
+        bank_seen[e.bank as usize] == TAKEN && partner[e.bank as usize] == e.book
     }));
     true
 }
@@ -219,6 +308,71 @@ fn solve_large_group(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The groups are the connected components of the listed edges (a line and a posting
+    /// joined by an edge), each in edge order, every listed edge in one of them.
+    #[test]
+    fn edges_are_grouped_by_connected_component() {
+        let mut seed = 23u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        for (n_bank, n_book, n_edges) in [(1usize, 1usize, 0usize), (30, 40, 25), (200, 150, 400)] {
+            let edges: Vec<Edge> = (0..n_edges)
+                .map(|_| Edge {
+                    bank: next(n_bank as u64) as u32,
+                    book: next(n_book as u64) as u32,
+                    relation: Relation::Exact,
+                    reference: false,
+                    name: NameAgreement::Unknown,
+                    gap: 0,
+                    score: 1,
+                })
+                .collect();
+            let rest: Vec<u32> = (0..n_edges as u32).filter(|_| next(4) != 0).collect();
+            let mut parent: Vec<u32> = (0..(n_bank + n_book) as u32).collect();
+            for &i in &rest {
+                let e = &edges[i as usize];
+                let (a, b) = (
+                    find(&mut parent, e.bank),
+                    find(&mut parent, n_bank as u32 + e.book),
+                );
+                parent[a.max(b) as usize] = a.min(b);
+            }
+            let grouped = edges_by_component(&edges, &rest, parent);
+            // Components by flooding: an edge's group is the least edge it reaches.
+            let mut label: Vec<u32> = rest.clone();
+            loop {
+                let mut changed = false;
+                for x in 0..rest.len() {
+                    for y in 0..rest.len() {
+                        let (e, f) = (&edges[rest[x] as usize], &edges[rest[y] as usize]);
+                        if (e.bank == f.bank || e.book == f.book) && label[y] < label[x] {
+                            label[x] = label[y];
+                            changed = true;
+                        }
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            let mut by_label = std::collections::BTreeMap::<u32, Vec<u32>>::new();
+            for (x, &i) in rest.iter().enumerate() {
+                by_label.entry(label[x]).or_default().push(i);
+            }
+            let mut want: Vec<Vec<u32>> = by_label.into_values().collect();
+            let mut got: Vec<Vec<u32>> = (grouped.starts.windows(2))
+                .map(|s| grouped.edges[s[0] as usize..s[1] as usize].to_vec())
+                .collect();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{n_bank} x {n_book}");
+        }
+    }
 
     /// Large groups are solved best pair first: the same choice as sorting the group's
     /// edges by (score descending, |gap|, line, posting) and taking each pair whose ends are
@@ -232,9 +386,13 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) % m
         };
-        for (n_bank, n_book, n_edges) in
-            [(60usize, 70usize, 900usize), (45, 3, 120), (200, 200, 400)]
-        {
+        // Scores of a few values are dealt by score; a spread of thousands is sorted whole.
+        for (n_bank, n_book, n_edges, step) in [
+            (60usize, 70usize, 900usize, 10u64),
+            (45, 3, 120, 10),
+            (200, 200, 400, 10),
+            (60, 70, 900, 700),
+        ] {
             let mut pairs = std::collections::BTreeSet::new();
             while pairs.len() < n_edges {
                 pairs.insert((next(n_bank as u64) as u32, next(n_book as u64) as u32));
@@ -248,7 +406,7 @@ mod tests {
                     reference: false,
                     name: NameAgreement::Unknown,
                     gap: next(21) as i32 - 10,
-                    score: 1 + next(5) as i64 * 10,
+                    score: 1 + (next(5) * step) as i64,
                 })
                 .collect();
             let mut order: Vec<usize> = (0..edges.len()).collect();
