@@ -293,19 +293,39 @@ impl AccountRun<'_> {
                 }
             }
         }
+        let members = (&[b as u32][..], &books[..]);
+        let unsure = "; counterparties differ or are unknown: verify";
+        self.push_sum_group(
+            members,
+            MatchKind::OneToMany,
+            (unique, same_name, unsure),
+            reason,
+        );
+    }
+
+    /// A group whose amounts add up: `auto` only when the combination is the only one and the
+    /// counterparty is the same throughout; otherwise the reason says why to verify
+    /// (`unsure`: the combination is unique, but not the counterparty).
+    fn push_sum_group(
+        &mut self,
+        (banks, books): (&[u32], &[u32]),
+        kind: MatchKind,
+        (unique, same_name, unsure): (bool, bool, &str),
+        mut reason: Sentence,
+    ) {
         let auto = unique && same_name;
         if !auto {
             reason.s(if unique {
-                "; counterparties differ or are unknown: verify"
+                unsure
             } else {
                 "; several combinations fit: verify"
             });
         }
         self.groups.push(Group {
-            banks: Members::from(&[b as u32][..]),
-            books: Members::from(&books[..]),
+            banks: Members::from(banks),
+            books: Members::from(books),
             outcome: Outcome::Matched {
-                kind: MatchKind::OneToMany,
+                kind,
                 status: if auto {
                     MatchStatus::Auto
                 } else {
@@ -423,27 +443,13 @@ impl AccountRun<'_> {
         if same_name {
             reason.s("; all from/to \"").s(&entry.counterparty).s("\"");
         }
-        let auto = unique && same_name;
-        if !auto {
-            reason.s(if unique {
-                "; only the sum ties them: verify"
-            } else {
-                "; several combinations fit: verify"
-            });
-        }
-        self.groups.push(Group {
-            banks: Members::from(banks),
-            books: Members::from(&[k as u32][..]),
-            outcome: Outcome::Matched {
-                kind: MatchKind::ManyToOne,
-                status: if auto {
-                    MatchStatus::Auto
-                } else {
-                    MatchStatus::Suggested
-                },
-                confidence: if auto { 0.95 } else { 0.6 },
-            },
-            why: reason.done().into(),
-        });
+        let members = (banks, &[k as u32][..]);
+        let unsure = "; only the sum ties them: verify";
+        self.push_sum_group(
+            members,
+            MatchKind::ManyToOne,
+            (unique, same_name, unsure),
+            reason,
+        );
     }
 }

@@ -79,33 +79,20 @@ impl AccountRun<'_> {
             }
             // A rival is plausible when it scores close to the chosen pair and the rival's
             // other end is not clearly better served by its own assignment.
-            let mut rivals = 0usize;
-            let mut rival_best = i64::MIN;
             let of_bank = &edges[of_bank_start[e.bank as usize] as usize
                 ..of_bank_start[e.bank as usize + 1] as usize];
             let of_book = &by_book[of_book_start[e.book as usize] as usize
                 ..of_book_start[e.book as usize + 1] as usize];
-            for &r in of_bank {
-                if r.book == e.book {
-                    continue;
-                }
-                let served = book_choice[r.book as usize];
-                if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
-                    rivals += 1;
-                    rival_best = rival_best.max(r.score);
-                }
-            }
-            for &j in of_book {
-                let r = edges[j as usize];
-                if r.bank == e.bank {
-                    continue;
-                }
-                let served = bank_choice[r.bank as usize];
-                if r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10 {
-                    rivals += 1;
-                    rival_best = rival_best.max(r.score);
-                }
-            }
+            // `served`: the score the rival's other end got in the assignment.
+            let plausible = |r: &Edge, served: i64| {
+                r.score + AMBIGUITY_MARGIN >= e.score && served < r.score + 10
+            };
+            let rivals = (of_bank.iter())
+                .filter(|r| r.book != e.book && plausible(r, book_choice[r.book as usize]))
+                .count()
+                + (of_book.iter().map(|&j| &edges[j as usize]))
+                    .filter(|r| r.bank != e.bank && plausible(r, bank_choice[r.bank as usize]))
+                    .count();
             let any_other = of_bank.len() > 1 || of_book.len() > 1;
             self.push_one_to_one(e, rivals, any_other);
         }
