@@ -48,7 +48,13 @@ pub fn bucket_sorted_by<T: Copy>(
         order[*at as usize] = i as u32;
         *at += 1;
     }
-    let mut sorted: Vec<T> = order.iter().map(|&i| items[i as usize]).collect();
+    let mut sorted: Vec<T> = Vec::with_capacity(items.len());
+    for (j, &i) in order.iter().enumerate() {
+        if let Some(&ahead) = order.get(j + 16) {
+            crate::prefetch::prefetch(&items[ahead as usize]);
+        }
+        sorted.push(items[i as usize]);
+    }
     drop((items, order));
     let mut start = 0;
     for &end in &next {

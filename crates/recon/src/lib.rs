@@ -66,6 +66,7 @@ mod ids;
 mod input;
 mod name_cache;
 mod output;
+mod prefetch;
 mod read_ahead;
 mod reason;
 mod reference;

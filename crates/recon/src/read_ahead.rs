@@ -16,39 +16,38 @@ pub struct ReadAhead {
 
 impl ReadAhead {
     pub const BATCH: usize = 32;
+    const DISTANCE: usize = 16;
 
     fn first_byte(s: &str) -> u8 {
-        s.as_bytes().first().copied().unwrap_or(0)
+        crate::prefetch::prefetch(s.as_ptr());
+        0
     }
 
     /// The strings a walk over all lines reads next: the currency it dispatches by, and
     /// what reading a line takes.
     pub fn bank_lines(&mut self, lines: &[BankLine], i: usize) {
-        if i.is_multiple_of(Self::BATCH) {
-            for l in lines.iter().skip(i + Self::BATCH).take(Self::BATCH) {
-                self.sum ^= Self::first_byte(&l.currency)
-                    ^ Self::first_byte(&l.id)
-                    ^ Self::first_byte(&l.payment_reference)
-                    ^ Self::first_byte(&l.counterparty);
+        if let Some(l) = lines.get(i + Self::DISTANCE) {
+            for s in [&*l.currency, &*l.id, &l.payment_reference, &l.counterparty] {
+                crate::prefetch::prefetch(s.as_ptr());
             }
-            self.sum = std::hint::black_box(self.sum);
         }
     }
 
     /// The strings a walk over all postings reads next: the account it dispatches by, and
     /// what reading a posting takes.
     pub fn book_entries(&mut self, entries: &[BookEntry], i: usize) {
-        if i.is_multiple_of(Self::BATCH) {
-            for e in entries.iter().skip(i + Self::BATCH).take(Self::BATCH) {
-                self.sum ^= Self::first_byte(&e.bank_account_id)
-                    ^ Self::first_byte(&e.id)
-                    ^ Self::first_byte(&e.doc_number)
-                    ^ Self::first_byte(&e.payment_ref_num)
-                    ^ Self::first_byte(&e.private_note)
-                    ^ Self::first_byte(&e.memo)
-                    ^ Self::first_byte(&e.counterparty);
+        if let Some(e) = entries.get(i + Self::DISTANCE) {
+            for s in [
+                &*e.bank_account_id,
+                &*e.id,
+                &e.doc_number,
+                &e.payment_ref_num,
+                &e.private_note,
+                &e.memo,
+                &e.counterparty,
+            ] {
+                crate::prefetch::prefetch(s.as_ptr());
             }
-            self.sum = std::hint::black_box(self.sum);
         }
     }
 

@@ -3,6 +3,11 @@
 use crate::amount::minor_unit;
 use crate::bucket_sort::bucket_sorted_by;
 use crate::input::Options;
+use crate::prefetch::prefetch;
+
+use super::reading::{ReadEntry, ReadLine};
+
+const AHEAD: usize = 16;
 use crate::run_text::{RunText, StringTable};
 
 use super::*;
@@ -48,7 +53,12 @@ impl<'a> AccountRun<'a> {
         let room_for = most_lines.max(keyed.len());
         let mut bank = Workspace::reuse(&mut into.bank, room_for);
         let mut bank_quotes = Workspace::reuse(&mut into.bank_quotes, room_for);
-        for k in &keyed {
+        for (j, k) in keyed.iter().enumerate() {
+            if let Some(ahead) = keyed.get(j + AHEAD) {
+                let p: *const ReadLine = &read_lines[ahead.2 as usize];
+                prefetch(p);
+                prefetch(p.cast::<u8>().wrapping_add(64));
+            }
             let read = &mut read_lines[k.2 as usize];
             lines.push(read.line);
             bank.push(read.facts.clone());
@@ -85,7 +95,12 @@ impl<'a> AccountRun<'a> {
         // Fee postings are few (one per fee booked apart): listed in the same pass, so the
         // fee stages do not scan every posting's facts for them.
         let mut fee_postings = Vec::new();
-        for k in &keyed {
+        for (j, k) in keyed.iter().enumerate() {
+            if let Some(ahead) = keyed.get(j + AHEAD) {
+                let p: *const ReadEntry = &read_entries[ahead.3 as usize];
+                prefetch(p);
+                prefetch(p.cast::<u8>().wrapping_add(64));
+            }
             let read = &mut read_entries[k.3 as usize];
             if read.facts.is_fee {
                 fee_postings.push(book.len() as u32);
