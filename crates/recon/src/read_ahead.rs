@@ -1,79 +1,45 @@
-//! Reading ahead in the inputs. A line's or posting's strings are separate heap blocks; the
-//! scan that reads them does enough work per line that the processor waits for each block in
-//! turn (~100 ns each at 1M lines). Touching the next batch's strings together lets those
-//! loads overlap: the scan of the postings took a quarter less time at 1M.
+//! Reading ahead in the inputs. A line's or posting's strings are separate heap blocks, and
+//! the decisions read lines in canonical order, not in the order they lie in memory: a loop
+//! that reads them waits for each block in turn (~100 ns at 1M lines). Asked for (see
+//! [`prefetch`]) some steps ahead, they are at hand when the loop gets there.
 
-use crate::input::{BankLine, BookEntry};
+use crate::prefetch::prefetch;
 
-/// Reads the strings of the lines (or postings) a scan will reach next, a batch at a time:
-/// each is a separate heap block, and a scan that does real work between them waits for each
-/// one in turn; loads issued together overlap. Only a byte of each is read, into a sum that
-/// is never used.
-#[derive(Default)]
-pub struct ReadAhead {
-    sum: u8,
+/// How many steps ahead a loop asks for what it reads: enough for the memory to answer in
+/// time, few enough that what arrives is not pushed out again before it is read.
+pub const DISTANCE: usize = 16;
+
+/// For a walk over `items` in memory order that reads, at step `i`, the strings `strings`
+/// gives of `items[i]`: asks for those of the item `DISTANCE` steps ahead.
+#[inline(always)]
+pub fn strings_of<'a, T, const N: usize>(
+    items: &'a [T],
+    i: usize,
+    strings: impl Fn(&'a T) -> [&'a str; N],
+) {
+    if let Some(item) = items.get(i + DISTANCE) {
+        for s in strings(item) {
+            prefetch(s.as_ptr());
+        }
+    }
 }
 
-impl ReadAhead {
-    pub const BATCH: usize = 32;
-    const DISTANCE: usize = 16;
-
-    fn first_byte(s: &str) -> u8 {
-        crate::prefetch::prefetch(s.as_ptr());
-        0
+/// For a loop whose step `m` reads the item `item_at(m)` gives (if any; far from the one
+/// before in memory), then the strings `strings` gives of it: asks for the item `2 *
+/// DISTANCE` steps ahead, and for the strings of the one `DISTANCE` steps ahead, which was
+/// asked for `DISTANCE` steps ago (its string pointers are at hand).
+#[inline(always)]
+pub fn items_and_strings<'a, T: 'a, const N: usize>(
+    n: usize,
+    item_at: impl Fn(usize) -> Option<&'a T>,
+    strings: impl Fn(&'a T) -> [&'a str; N],
+) {
+    if let Some(item) = item_at(n + 2 * DISTANCE) {
+        prefetch(item);
     }
-
-    /// The strings a walk over all lines reads next: the currency it dispatches by, and
-    /// what reading a line takes.
-    pub fn bank_lines(&mut self, lines: &[BankLine], i: usize) {
-        if let Some(l) = lines.get(i + Self::DISTANCE) {
-            for s in [&*l.currency, &*l.id, &l.payment_reference, &l.counterparty] {
-                crate::prefetch::prefetch(s.as_ptr());
-            }
-        }
-    }
-
-    /// The strings a walk over all postings reads next: the account it dispatches by, and
-    /// what reading a posting takes.
-    pub fn book_entries(&mut self, entries: &[BookEntry], i: usize) {
-        if let Some(e) = entries.get(i + Self::DISTANCE) {
-            for s in [
-                &*e.bank_account_id,
-                &*e.id,
-                &e.doc_number,
-                &e.payment_ref_num,
-                &e.private_note,
-                &e.memo,
-                &e.counterparty,
-            ] {
-                crate::prefetch::prefetch(s.as_ptr());
-            }
-        }
-    }
-
-    /// The reference fields of the lines a loop over decisions reaches next (`next` gives
-    /// those of the next batch, called at the start of each batch): a pair's reason spells
-    /// the token it shares from them, and the lines come in any memory order.
-    pub fn references<'a, I: Iterator<Item = &'a BankLine>>(
-        &mut self,
-        i: usize,
-        next: impl FnOnce() -> I,
-    ) {
-        if i.is_multiple_of(Self::BATCH) {
-            for l in next() {
-                self.sum ^= Self::first_byte(&l.id) ^ Self::first_byte(&l.payment_reference);
-            }
-            self.sum = std::hint::black_box(self.sum);
-        }
-    }
-
-    /// Strings a loop reaches next (`next` gives those of the next batch).
-    pub fn strs<'a, I: Iterator<Item = &'a str>>(&mut self, i: usize, next: impl FnOnce() -> I) {
-        if i.is_multiple_of(Self::BATCH) {
-            for s in next() {
-                self.sum ^= Self::first_byte(s);
-            }
-            self.sum = std::hint::black_box(self.sum);
+    if let Some(item) = item_at(n + DISTANCE) {
+        for s in strings(item) {
+            prefetch(s.as_ptr());
         }
     }
 }

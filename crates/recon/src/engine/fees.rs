@@ -2,7 +2,7 @@
 
 use crate::counterparty::NameAgreement;
 use crate::output::{ExceptionKind, MatchKind, MatchStatus};
-use crate::read_ahead::ReadAhead;
+use crate::read_ahead;
 use crate::reason::{FeeVerify, Tail};
 use crate::reference::Word;
 use crate::window::{Node, SlidingIndex};
@@ -59,26 +59,25 @@ impl AccountRun<'_> {
         for &i in &chosen {
             fee_of_bank[plain[i].bank as usize] = i as u32;
         }
-        let mut ahead = ReadAhead::default();
         for (n, p) in principal_pairs.iter().copied().enumerate() {
-            ahead.references(n, || {
-                (principal_pairs
-                    .iter()
-                    .skip(n + ReadAhead::BATCH)
-                    .take(ReadAhead::BATCH))
-                .filter(|p| p.reference)
-                .map(|p| self.lines[p.bank as usize])
-            });
-            // And the ids of the fee postings they quote.
-            ahead.strs(n, || {
-                (principal_pairs.iter().skip(n + ReadAhead::BATCH))
-                    .take(ReadAhead::BATCH)
-                    .filter_map(|p| {
-                        let fee = *fee_of_bank.get(p.bank as usize)?;
-                        let k = plain.get(fee as usize)?.book as usize;
-                        self.book_quotes[k].id.as_deref()
-                    })
-            });
+            // The line's reference fields and the fee posting's id, which the reasons
+            // quote: asked for ahead.
+            read_ahead::items_and_strings(
+                n,
+                |m| {
+                    let p = principal_pairs.get(m)?;
+                    p.reference.then(|| self.lines[p.bank as usize])
+                },
+                |l| [&*l.id, &l.payment_reference],
+            );
+            read_ahead::items_and_strings(
+                n,
+                |m| {
+                    let fee = *fee_of_bank.get(principal_pairs.get(m)?.bank as usize)?;
+                    Some(&self.book_quotes[plain.get(fee as usize)?.book as usize])
+                },
+                |q| [q.id.as_deref().unwrap_or("")],
+            );
             let chosen_fee = fee_of_bank[p.bank as usize];
             match (chosen_fee != u32::MAX).then(|| plain[chosen_fee as usize]) {
                 Some(fee) => {

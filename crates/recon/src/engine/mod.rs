@@ -42,7 +42,7 @@ use crate::name_cache::NameNumber;
 use crate::output::{
     Exception, ExceptionKind, Match, MatchKind, MatchStatus, Reconciliation, Summary,
 };
-use crate::read_ahead::ReadAhead;
+use crate::read_ahead;
 use crate::reason::PairNote;
 use crate::reference::Word;
 use crate::run_text::{RunText, SharedText, StringTable};
@@ -397,9 +397,10 @@ pub fn reconcile(
         .map(|(i, &(c, _))| (c, i))
         .collect();
     let mut line_slot = SlotCache::new(&by_currency);
-    let mut ahead = ReadAhead::default();
     for (i, line) in bank.iter().enumerate() {
-        ahead.bank_lines(bank, i);
+        read_ahead::strings_of(bank, i, |l| {
+            [&*l.currency, &*l.id, &l.payment_reference, &l.counterparty]
+        });
         match line_slot.get(&line.currency) {
             Some(i) => readings[i].line(line),
             None => unmapped_lines.push(line),
@@ -408,7 +409,17 @@ pub fn reconcile(
     let mut summary = Summary::default();
     let mut entry_slot = SlotCache::new(&by_account);
     for (i, entry) in books.iter().enumerate() {
-        ahead.book_entries(books, i);
+        read_ahead::strings_of(books, i, |e| {
+            [
+                &*e.bank_account_id,
+                &*e.id,
+                &e.doc_number,
+                &e.payment_ref_num,
+                &e.private_note,
+                &e.memo,
+                &e.counterparty,
+            ]
+        });
         match entry_slot.get(&entry.bank_account_id) {
             Some(i) => readings[i].entry(entry),
             None => summary

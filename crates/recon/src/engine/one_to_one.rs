@@ -7,7 +7,7 @@ use crate::counterparty::NameAgreement;
 use crate::explain::reference_hit;
 use crate::name_cache::NameNumber;
 use crate::output::{MatchKind, MatchStatus};
-use crate::read_ahead::ReadAhead;
+use crate::read_ahead;
 use crate::reason::{PairNote, PairRelation, Tail, TextIndex};
 use crate::reference::spell_word;
 
@@ -55,17 +55,16 @@ impl AccountRun<'_> {
             }
         }
         let mut principal_pairs = Vec::new();
-        let mut ahead = ReadAhead::default();
         for (n, &i) in chosen.iter().enumerate() {
-            // A shared token is spelled from its line's text: read the next lines' ahead.
-            ahead.references(n, || {
-                (chosen
-                    .iter()
-                    .skip(n + ReadAhead::BATCH)
-                    .take(ReadAhead::BATCH))
-                .filter(|&&j| kept[j].reference)
-                .map(|&j| self.lines[kept[j].bank as usize])
-            });
+            // A shared token is spelled from its line's text: asked for ahead.
+            read_ahead::items_and_strings(
+                n,
+                |m| {
+                    let e = kept[*chosen.get(m)?];
+                    e.reference.then(|| self.lines[e.bank as usize])
+                },
+                |l| [&*l.id, &l.payment_reference],
+            );
             let e = kept[i];
             self.bank_taken[e.bank as usize] = true;
             self.book_taken[e.book as usize] = true;
