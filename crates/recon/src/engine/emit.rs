@@ -4,6 +4,8 @@ use crate::amount::{NOT_PACKED, mantissa_of_units};
 use crate::ids::Ids;
 use crate::input::{BankLine, BookEntry};
 use crate::output::{Exception, Match};
+use crate::prefetch::prefetch;
+use crate::read_ahead::DISTANCE;
 use crate::reason::{PairEvidence, Reason};
 use crate::run_text::SharedText;
 
@@ -38,11 +40,28 @@ pub(super) fn emit_groups(
             }
         }
     }
-    let order = (by_line.into_iter().chain(by_posting)).filter(|&gi| gi != u32::MAX);
+    let order: Vec<u32> = (by_line.into_iter().chain(by_posting))
+        .filter(|&gi| gi != u32::MAX)
+        .collect();
     // Ids inside a group keep the order they were decided in (principal before fee),
     // which is canonical because every stage walks the canonical order.
     // Each id is named by one decision: it is moved there (its count is not touched).
-    for gi in order {
+    for (n, &gi) in order.iter().enumerate() {
+        // A group's first line and posting are read where the group says: asked for ahead.
+        if let Some(&ahead) = order.get(n + 2 * DISTANCE) {
+            prefetch(&groups[ahead as usize]);
+        }
+        if let Some(&ahead) = order.get(n + DISTANCE) {
+            let g = &groups[ahead as usize];
+            if let Some(&b) = g.banks.first() {
+                prefetch(&bank_quotes[b as usize]);
+                prefetch(&bank_facts[b as usize]);
+            }
+            if let Some(&k) = g.books.first() {
+                prefetch(&book_quotes[k as usize]);
+                prefetch(&book_facts[k as usize]);
+            }
+        }
         let g = &mut groups[gi as usize];
         let bank: Ids = (g.banks.iter())
             .map(|&b| bank_quotes[b as usize].id.take().expect("named once"))
