@@ -37,6 +37,9 @@ test-tools: tools
 
 check:
 	cargo fmt --all --check
+	@! grep -rn --include='*.rs' 'allow(unsafe_code)' app server frontend crates end2end 2>/dev/null \
+	  | grep -v '^crates/recon/src/prefetch.rs:' \
+	  || { echo "unsafe code is allowed only in crates/recon/src/prefetch.rs"; exit 1; }
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 

@@ -6,6 +6,9 @@
 
 use std::cmp::Ordering;
 
+use crate::prefetch::prefetch;
+use crate::read_ahead::DISTANCE;
+
 /// `items` sorted by `(bucket(item), cmp)` (ties in no particular order), as a new list: the
 /// items are dealt into buckets (their positions, then a gather: no copy of the list to write into and
 /// none back), then each bucket, in one place in memory, is sorted.
@@ -48,10 +51,11 @@ pub fn bucket_sorted_by<T: Copy>(
         order[*at as usize] = i as u32;
         *at += 1;
     }
+    // The gather reads `items` at random: each item is asked for some steps ahead.
     let mut sorted: Vec<T> = Vec::with_capacity(items.len());
     for (j, &i) in order.iter().enumerate() {
-        if let Some(&ahead) = order.get(j + 16) {
-            crate::prefetch::prefetch(&items[ahead as usize]);
+        if let Some(&ahead) = order.get(j + DISTANCE) {
+            prefetch(&items[ahead as usize]);
         }
         sorted.push(items[i as usize]);
     }

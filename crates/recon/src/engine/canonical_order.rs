@@ -4,10 +4,8 @@ use crate::amount::minor_unit;
 use crate::bucket_sort::bucket_sorted_by;
 use crate::input::Options;
 use crate::prefetch::prefetch;
+use crate::read_ahead::DISTANCE;
 
-use super::reading::{ReadEntry, ReadLine};
-
-const AHEAD: usize = 16;
 use crate::run_text::{RunText, StringTable};
 
 use super::*;
@@ -53,11 +51,11 @@ impl<'a> AccountRun<'a> {
         let room_for = most_lines.max(keyed.len());
         let mut bank = Workspace::reuse(&mut into.bank, room_for);
         let mut bank_quotes = Workspace::reuse(&mut into.bank_quotes, room_for);
+        // The read records are gathered in an order random against their memory's: each is
+        // asked for (both of its cache lines) some lines ahead.
         for (j, k) in keyed.iter().enumerate() {
-            if let Some(ahead) = keyed.get(j + AHEAD) {
-                let p: *const ReadLine = &read_lines[ahead.2 as usize];
-                prefetch(p);
-                prefetch(p.cast::<u8>().wrapping_add(64));
+            if let Some(ahead) = keyed.get(j + DISTANCE) {
+                prefetch_record(&read_lines[ahead.2 as usize]);
             }
             let read = &mut read_lines[k.2 as usize];
             lines.push(read.line);
@@ -96,10 +94,8 @@ impl<'a> AccountRun<'a> {
         // fee stages do not scan every posting's facts for them.
         let mut fee_postings = Vec::new();
         for (j, k) in keyed.iter().enumerate() {
-            if let Some(ahead) = keyed.get(j + AHEAD) {
-                let p: *const ReadEntry = &read_entries[ahead.3 as usize];
-                prefetch(p);
-                prefetch(p.cast::<u8>().wrapping_add(64));
+            if let Some(ahead) = keyed.get(j + DISTANCE) {
+                prefetch_record(&read_entries[ahead.3 as usize]);
             }
             let read = &mut read_entries[k.3 as usize];
             if read.facts.is_fee {
@@ -169,6 +165,15 @@ impl<'a> AccountRun<'a> {
             room,
         }
     }
+}
+
+/// Asks for a read record (up to 80 bytes: it may straddle two cache lines).
+#[inline(always)]
+fn prefetch_record<T>(record: &T) {
+    const { assert!(std::mem::size_of::<T>() <= 128) };
+    let p: *const T = record;
+    prefetch(p);
+    prefetch(p.cast::<u8>().wrapping_add(std::mem::size_of::<T>() - 1));
 }
 
 /// Copies each item's range of `list` (read in input order) into `out` (emptied first), in
