@@ -13,23 +13,32 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The ids on one side of a match or an exception, in decision order. Serializes as a JSON
 /// array of strings (like `Vec<String>`); iterate with [`Ids::iter`], index with `ids[i]`,
-/// compare with `==` to arrays, slices and vectors of strings.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// compare with `==` to arrays, slices and vectors of strings. Compared and ordered as the
+/// list of ids.
+#[derive(Clone, Default)]
 pub struct Ids(Repr);
 
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Two words: one id is the shared text itself; none or several sit behind one pointer in
+/// the second word (several ids cost a heap block, as any list does; none cost nothing). Three
+/// variants took a third word, and a run writes one `Ids` a side per decision.
+#[derive(Clone)]
 enum Repr {
-    #[default]
-    None,
     One(Arc<str>),
-    Many(Box<[Arc<str>]>),
+    #[allow(clippy::box_collection)]
+    Many(Option<Box<Vec<Arc<str>>>>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Self::Many(None)
+    }
 }
 
 impl Ids {
     /// No id.
     #[must_use]
     pub fn new() -> Self {
-        Self(Repr::None)
+        Self(Repr::Many(None))
     }
 
     /// One id (a `&str`, a `String` or an `Arc<str>` shared with the inputs).
@@ -38,14 +47,18 @@ impl Ids {
         Self(Repr::One(id.into()))
     }
 
+    fn as_slice(&self) -> &[Arc<str>] {
+        match &self.0 {
+            Repr::One(id) => std::slice::from_ref(id),
+            Repr::Many(None) => &[],
+            Repr::Many(Some(ids)) => ids,
+        }
+    }
+
     /// How many ids.
     #[must_use]
     pub fn len(&self) -> usize {
-        match &self.0 {
-            Repr::None => 0,
-            Repr::One(_) => 1,
-            Repr::Many(ids) => ids.len(),
-        }
+        self.as_slice().len()
     }
 
     #[must_use]
@@ -56,21 +69,12 @@ impl Ids {
     /// The `i`th id.
     #[must_use]
     pub fn get(&self, i: usize) -> Option<&str> {
-        match &self.0 {
-            Repr::None => None,
-            Repr::One(id) => (i == 0).then_some(&**id),
-            Repr::Many(ids) => ids.get(i).map(|id| &**id),
-        }
+        self.as_slice().get(i).map(|id| &**id)
     }
 
     /// The ids, in order.
     pub fn iter(&self) -> Iter<'_> {
-        let slice: &[Arc<str>] = match &self.0 {
-            Repr::None => &[],
-            Repr::One(id) => std::slice::from_ref(id),
-            Repr::Many(ids) => ids,
-        };
-        Iter(slice.iter())
+        Iter(self.as_slice().iter())
     }
 
     /// Whether `id` is one of them.
@@ -99,7 +103,8 @@ impl<S: Into<Arc<str>>> FromIterator<S> for Ids {
         all.push(first.into());
         all.push(second.into());
         all.extend(iter.map(Into::into));
-        Self(Repr::Many(all.into_boxed_slice()))
+        all.shrink_to_fit();
+        Self(Repr::Many(Some(Box::new(all))))
     }
 }
 
@@ -152,6 +157,32 @@ impl<'a> IntoIterator for &'a Ids {
     type IntoIter = Iter<'a>;
     fn into_iter(self) -> Iter<'a> {
         self.iter()
+    }
+}
+
+impl PartialEq for Ids {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Ids {}
+
+impl PartialOrd for Ids {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ids {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl std::hash::Hash for Ids {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
     }
 }
 
@@ -229,6 +260,18 @@ mod tests {
         assert!(two.contains("Purchase:2") && !two.contains("Purchase:3"));
         assert_eq!(two.get(2), None);
         assert_eq!(format!("{two:?}"), r#"["Purchase:1", "Purchase:2"]"#);
+    }
+
+    #[test]
+    fn two_words_compared_as_lists() {
+        assert_eq!(std::mem::size_of::<Ids>(), 16);
+        let (a, ab, b) = (Ids::one("a"), ["a", "b"].into_iter().collect::<Ids>(), Ids::one("b"));
+        assert!(Ids::new() < a && a < ab && ab < b);
+        // One id however it was built (a list of one is stored as one).
+        assert_eq!(Ids::from(vec!["a".to_owned()]), a);
+        let mut set = std::collections::HashSet::new();
+        set.insert(a.clone());
+        assert!(set.contains(&Ids::one("a")) && !set.contains(&b));
     }
 
     #[test]
