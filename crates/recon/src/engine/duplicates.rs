@@ -91,7 +91,7 @@ impl AccountRun<'_> {
             let booked: Decimal = books.iter().map(|&k| self.entries[k as usize].amount).sum();
             let names: Vec<&str> = std::iter::once(original)
                 .chain(dups.iter().copied())
-                .map(|k| self.entries[k as usize].id.as_ref())
+                .map(|k| self.book_id(k))
                 .collect();
             let mut reason = Sentence::new();
             reason

@@ -231,7 +231,7 @@ impl AccountRun<'_> {
         reason
             .int(books.len() as i64)
             .s(" postings (")
-            .list(books.iter().map(|&k| self.entries[k as usize].id.as_ref()))
+            .list(books.iter().map(|&k| self.book_id(k)))
             .s(") add up to the bank ");
         if net_of_fee {
             reason
@@ -430,7 +430,7 @@ impl AccountRun<'_> {
         reason
             .int(banks.len() as i64)
             .s(" bank lines (")
-            .list(banks.iter().map(|&b| self.lines[b as usize].id.as_ref()))
+            .list(banks.iter().map(|&b| self.bank_id(b)))
             .s(") add up to ")
             .s(&entry.id)
             .s(" ")
