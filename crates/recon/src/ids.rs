@@ -265,7 +265,11 @@ mod tests {
     #[test]
     fn two_words_compared_as_lists() {
         assert_eq!(std::mem::size_of::<Ids>(), 16);
-        let (a, ab, b) = (Ids::one("a"), ["a", "b"].into_iter().collect::<Ids>(), Ids::one("b"));
+        let (a, ab, b) = (
+            Ids::one("a"),
+            ["a", "b"].into_iter().collect::<Ids>(),
+            Ids::one("b"),
+        );
         assert!(Ids::new() < a && a < ab && ab < b);
         // One id however it was built (a list of one is stored as one).
         assert_eq!(Ids::from(vec!["a".to_owned()]), a);

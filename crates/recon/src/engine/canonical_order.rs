@@ -110,7 +110,13 @@ impl<'a> AccountRun<'a> {
             let room_for = (3 * room_for).max(read_tokens.len());
             let mut tokens = Workspace::reuse(&mut into.book_tokens, room_for);
             let mut fields = Workspace::reuse(&mut into.book_token_fields, room_for);
-            for f in &mut book {
+            for j in 0..book.len() {
+                if let Some(ahead) = book.get(j + DISTANCE) {
+                    let at = ahead.tokens as usize;
+                    prefetch(read_tokens.as_ptr().wrapping_add(at));
+                    prefetch(read_token_fields.as_ptr().wrapping_add(at));
+                }
+                let f = &mut book[j];
                 let range = f.tokens as usize..f.tokens_end as usize;
                 f.tokens = tokens.len() as u32;
                 // A few tokens each: pushed, not copied by calls to `memcpy`.
@@ -187,8 +193,13 @@ fn in_canonical_order<F, T: Copy>(
 ) -> Vec<T> {
     out.clear();
     out.reserve(list.len());
-    for item in items {
-        let (start, inner, end) = range(item);
+    for j in 0..items.len() {
+        // Ranges are read in an order random against `list`'s: asked for ahead.
+        if let Some(ahead) = items.get_mut(j + DISTANCE) {
+            let (start, _, _) = range(ahead);
+            prefetch(list.as_ptr().wrapping_add(*start as usize));
+        }
+        let (start, inner, end) = range(&mut items[j]);
         let at = out.len() as u32;
         // A few items each: pushed, not copied by a call to `memcpy`.
         for &x in &list[*start as usize..*end as usize] {

@@ -181,12 +181,18 @@ impl AccountRun<'_> {
     /// Line `b`'s id, from its quote: the line itself lies far away in memory (before the
     /// output is written, every quote still holds its id).
     pub(super) fn bank_id(&self, b: u32) -> &str {
-        self.bank_quotes[b as usize].id.as_deref().expect("ids move out only at the end")
+        self.bank_quotes[b as usize]
+            .id
+            .as_deref()
+            .expect("ids move out only at the end")
     }
 
     /// Posting `k`'s id (see [`Self::bank_id`]).
     pub(super) fn book_id(&self, k: u32) -> &str {
-        self.book_quotes[k as usize].id.as_deref().expect("ids move out only at the end")
+        self.book_quotes[k as usize]
+            .id
+            .as_deref()
+            .expect("ids move out only at the end")
     }
 
     /// Posting `k`'s amount.
