@@ -5,7 +5,6 @@ use crate::bucket_sort::bucket_sorted_by;
 use crate::input::Options;
 use crate::prefetch::prefetch;
 use crate::read_ahead::DISTANCE;
-
 use crate::run_text::{RunText, StringTable};
 
 use super::*;
