@@ -36,7 +36,7 @@ pub fn find_subsets(
 
 /// A subset search whose buffers are kept from one search to the next (a stage runs
 /// thousands of small searches): what [`Subsets::search`] found is read with
-/// [`Subsets::count`] and [`Subsets::first`].
+/// [`Subsets::count`], [`Subsets::smallest`] and [`Subsets::settled`].
 #[derive(Default)]
 pub struct Subsets {
     /// The positive values as (minus the value, index): sorted, largest value first.
@@ -44,9 +44,11 @@ pub struct Subsets {
     sorted: Vec<i64>,
     /// The walk's stack (see [`walk`]).
     frames: Vec<(usize, i64)>,
-    /// The first subset found, as sorted candidate indices.
-    first: Vec<usize>,
+    /// The first subset found of the fewest values, as sorted candidate indices.
+    smallest: Vec<usize>,
     count: usize,
+    /// How many of the subsets found have as few values as `smallest`.
+    smallest_count: usize,
 }
 
 impl Subsets {
@@ -76,34 +78,38 @@ impl Subsets {
         self.sorted.extend(self.order.iter().map(|&(v, _)| -v));
         self.frames.clear();
         self.frames.reserve(max_size);
-        self.first.clear();
-        self.count = 0;
+        self.smallest.clear();
         let cap = run_budget
             .as_ref()
             .map_or(STEP_BUDGET, |b| STEP_BUDGET.min(**b));
-        let (sorted, frames, first) = (&self.sorted, &mut self.frames, &mut self.first);
-        let mut count = 0;
+        let (sorted, frames, smallest) = (&self.sorted, &mut self.frames, &mut self.smallest);
+        let (mut count, mut smallest_count) = (0, 0);
         let left = walk(
             sorted,
             (target, max_size, limit, cap),
             frames,
             |chosen, last| {
-                if count == 0 {
-                    first.extend(chosen.iter().map(|&(i, _)| i));
-                    first.push(last);
+                let size = chosen.len() + 1;
+                if count == 0 || size < smallest.len() {
+                    smallest.clear();
+                    smallest.extend(chosen.iter().map(|&(i, _)| i));
+                    smallest.push(last);
+                    smallest_count = 1;
+                } else if size == smallest.len() {
+                    smallest_count += 1;
                 }
                 count += 1;
                 count
             },
         );
-        self.count = count;
+        (self.count, self.smallest_count) = (count, smallest_count);
         if let Some(b) = run_budget {
             *b -= cap - left;
         }
-        for i in &mut self.first {
+        for i in &mut self.smallest {
             *i = self.order[*i].1 as usize;
         }
-        self.first.sort_unstable();
+        self.smallest.sort_unstable();
     }
 
     /// How many subsets the last search found (at most its `limit`).
@@ -111,9 +117,19 @@ impl Subsets {
         self.count
     }
 
-    /// The first subset the last search found, as sorted indices into its `values`.
-    pub fn first(&self) -> Option<&[usize]> {
-        (self.count > 0).then_some(&self.first[..])
+    /// The first subset the last search found of the fewest values, as sorted indices into
+    /// its `values`.
+    pub fn smallest(&self) -> Option<&[usize]> {
+        (self.count > 0).then_some(&self.smallest[..])
+    }
+
+    /// Whether the last search settled on one subset: it found exactly one, or it found
+    /// fewer than `limit` and only one of them has the fewest values. A coincidental sum of
+    /// many values is far likelier than one of few (there are far more large subsets of the
+    /// same candidates), so of a pair and a quintet adding up alike the pair is the better
+    /// bet; two of the same size are a toss-up.
+    pub fn settled(&self, limit: usize) -> bool {
+        self.count == 1 || (self.count < limit && self.smallest_count == 1)
     }
 }
 
@@ -316,7 +332,14 @@ mod tests {
             subsets.search(&shuffled, target, max_size, limit, Some(&mut left));
             assert_eq!(left, all_left);
             assert_eq!(subsets.count(), all.len());
-            assert_eq!(subsets.first(), all.first().map(|s| &s[..]));
+            let fewest = all.iter().map(Vec::len).min();
+            let smallest = all.iter().find(|s| Some(s.len()) == fewest);
+            assert_eq!(subsets.smallest(), smallest.map(|s| &s[..]));
+            let ties = all.iter().filter(|s| Some(s.len()) == fewest).count();
+            assert_eq!(
+                subsets.settled(limit),
+                all.len() == 1 || (all.len() < limit && ties == 1)
+            );
         }
     }
 

@@ -200,8 +200,8 @@ impl AccountRun<'_> {
                     (pool.values).extend(cands.iter().map(|&k| self.book[k as usize].units.abs()));
                     let subsets = &mut pool.subsets;
                     let max_size = self.options.max_group_size;
-                    subsets.search(&pool.values, target.abs(), max_size, 2, None);
-                    let Some(first) = subsets.first() else {
+                    subsets.search(&pool.values, target.abs(), max_size, SUBSET_LIMIT, None);
+                    let Some(first) = subsets.smallest() else {
                         continue;
                     };
                     let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
@@ -318,7 +318,7 @@ impl AccountRun<'_> {
             reason.s(if unique {
                 unsure
             } else {
-                "; several combinations fit: verify"
+                "; other combinations fit too, this is the one of fewest items: verify"
             });
         }
         self.groups.push(Group {
@@ -396,21 +396,22 @@ impl AccountRun<'_> {
                 (pool.values).extend(cands.iter().map(|&b| self.bank[b as usize].units.abs()));
                 let (subsets, max_size) = (&mut pool.subsets, self.options.max_group_size);
                 if same_name {
-                    subsets.search(&pool.values, f.units.abs(), max_size, 2, None);
+                    subsets.search(&pool.values, f.units.abs(), max_size, SUBSET_LIMIT, None);
                 } else {
                     if self.name_free_budget == 0 {
                         break;
                     }
                     let budget = Some(&mut self.name_free_budget);
-                    subsets.search(&pool.values, f.units.abs(), max_size, 2, budget);
+                    subsets.search(&pool.values, f.units.abs(), max_size, SUBSET_LIMIT, budget);
                 }
-                let Some(first) = subsets.first() else {
+                let Some(first) = subsets.smallest() else {
                     continue;
                 };
                 let unique = subsets.count() == 1;
-                if !unique && !same_name {
-                    // Several name-free combinations fit: taking one would likely steal lines
-                    // that belong to another deposit. Leave them to the exception queue.
+                if !same_name && !subsets.settled(SUBSET_LIMIT) {
+                    // Name-free combinations of the same size fit: taking one would likely
+                    // steal lines that belong to another deposit. Leave them to the exception
+                    // queue.
                     continue;
                 }
                 banks.clear();

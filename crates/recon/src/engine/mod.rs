@@ -82,6 +82,9 @@ const NAME_FREE_BATCH_WINDOW_DAYS: i32 = 10;
 /// search is the one stage whose cost depends on how dense the leftovers are, so its total is
 /// capped (linear in the postings); past it, the remaining leftovers are reported as breaks.
 const NAME_FREE_STEPS_PER_POSTING: usize = 2_000;
+/// How many combinations a group search lists before it stops: enough to tell whether one
+/// of them has the fewest items (see [`Subsets::settled`](crate::subset::Subsets::settled)).
+const SUBSET_LIMIT: usize = 6;
 /// A reference token on more postings than this identifies nothing.
 const MAX_REFERENCE_FANOUT: usize = 4;
 
