@@ -246,6 +246,27 @@ mod tests {
         assert!(find_subsets(&[60], 60, 3, 5, None).is_empty());
     }
 
+    #[test]
+    fn the_combination_of_fewest_values_settles_a_search() {
+        let mut subsets = Subsets::default();
+        // 9489 + 275227 and 9489 + 62537 + 34813 + 44503 + 133374 both make 284716.
+        let values = [9489, 275_227, 62537, 34813, 44503, 133_374];
+        subsets.search(&values, 284_716, 5, 6, None);
+        assert_eq!(subsets.count(), 2);
+        assert_eq!(subsets.smallest(), Some(&[0, 1][..]));
+        assert!(subsets.settled(6));
+        // Found as many as asked for: the neighbourhood is too busy to tell.
+        subsets.search(&values, 284_716, 5, 2, None);
+        assert!(!subsets.settled(2));
+        // Two pairs: a toss-up.
+        subsets.search(&[10, 20, 15, 15], 30, 2, 6, None);
+        assert_eq!(subsets.count(), 2);
+        assert!(!subsets.settled(6));
+        // One combination is settled, whatever its size.
+        subsets.search(&[10, 20, 30], 60, 3, 6, None);
+        assert!(subsets.settled(6));
+    }
+
     /// The recursive search the loop replaced, step for step.
     struct Recursive<'a> {
         values: &'a [i64],

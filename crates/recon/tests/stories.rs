@@ -150,6 +150,72 @@ fn one_payment_for_several_bills_of_one_vendor() {
 }
 
 #[test]
+fn a_transfer_whose_difference_is_another_bill_of_the_vendor_pays_both() {
+    // The big bill alone looks like a mistyped amount (it differs by 51.20); the vendor's
+    // small bill of 51.20 the same week is the rest of the payment.
+    let bank = [line(
+        "TRANSFER-900001664",
+        3,
+        "-3931.07",
+        "0",
+        "Gringotts Supplies 1 Ltd",
+        "",
+    )];
+    let books = [
+        posting("BillPayment:2086", 7, "-3879.87", "Gringotts Supplies 1"),
+        posting("BillPayment:2087", 7, "-51.20", "Gringotts Supplies 1"),
+    ];
+    let r = run(&bank, &books);
+    assert!(r.exceptions.is_empty(), "{r:#?}");
+    assert_eq!(r.matches.len(), 1, "{r:#?}");
+    assert_eq!(r.matches[0].kind, MatchKind::OneToMany);
+    let mut books = r.matches[0].books.to_vec();
+    books.sort();
+    assert_eq!(books, ["BillPayment:2086", "BillPayment:2087"]);
+}
+
+#[test]
+fn a_typo_stays_an_amount_mismatch_when_no_other_bill_explains_it() {
+    let bank = [line("TRANSFER-1", 3, "-3931.07", "0", "Gringotts", "")];
+    let books = [
+        posting("BillPayment:1", 7, "-3879.87", "Gringotts"),
+        // The vendor's other bill does not make up the difference.
+        posting("BillPayment:2", 7, "-51.02", "Gringotts"),
+    ];
+    let r = run(&bank, &books);
+    let kinds: Vec<_> = r.exceptions.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [ExceptionKind::AmountMismatch, ExceptionKind::MissingInBank],
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn a_deposit_takes_the_two_credits_that_add_up_not_five_that_happen_to() {
+    // Both 94.89 + 2752.27 and 94.89 + 625.37 + 348.13 + 445.03 + 1333.74 add up to the
+    // deposit; two credits adding up by chance is far rarer than five.
+    let bank = [
+        line("TRANSFER-1", 20, "94.89", "0", "Stark Print", ""),
+        line("TRANSFER-2", 17, "2752.27", "0", "Wayne Legal", ""),
+        line("TRANSFER-3", 19, "625.37", "0", "Oscorp", ""),
+        line("TRANSFER-4", 17, "348.13", "0", "Hooli", ""),
+        line("TRANSFER-5", 16, "445.03", "0", "Initech", ""),
+        line("TRANSFER-6", 14, "1333.74", "0", "Bluth", ""),
+    ];
+    let r = run(&bank, &[posting("Deposit:588", 20, "2847.16", "")]);
+    let m = r
+        .matches
+        .iter()
+        .find(|m| m.kind == MatchKind::ManyToOne)
+        .expect("{r:#?}");
+    let mut lines = m.bank.to_vec();
+    lines.sort();
+    assert_eq!(lines, ["TRANSFER-1", "TRANSFER-2"], "{r:#?}");
+    assert_eq!(m.status, MatchStatus::Suggested);
+}
+
+#[test]
 fn identical_subscriptions_are_assigned_by_vendor_not_first_come() {
     let bank = [
         line("CARD-1", 3, "-49.00", "0", "HOOLI INC", ""),

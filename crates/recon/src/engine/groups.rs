@@ -162,56 +162,99 @@ impl AccountRun<'_> {
             return;
         }
         let mut fees = SlidingIndex::new(self.free_fee_nodes());
+        // Lines that stage 1 paired with one posting of their payee as an amount mismatch:
+        // the difference may be the payee's other bills, paid by the same transfer.
+        let mut reopen = self.mismatch_pairs();
+        reopen.sort_unstable();
+        let mut reopen = reopen.into_iter().peekable();
+        let mut replaced = Vec::new();
         for b in 0..self.bank.len() {
-            if self.bank_taken[b] {
+            let pair = reopen.next_if(|&(pb, _, _)| pb as usize == b);
+            if self.bank_taken[b] && pair.is_none() {
                 continue;
             }
-            let f = &self.bank[b];
-            let (lo, hi) = (
-                f.day - self.options.max_lead_days,
-                f.day + self.options.max_lag_days,
-            );
-            let targets = [(f.units, false), (f.units + f.fee_units, true)];
-            let targets = &targets[..if f.fee_units > 0 { 2 } else { 1 }];
-            // Only the same payee: one Wise payment settling several bills is always one vendor,
-            // and a name-free search here mostly finds coincidences.
-            if f.name.is_empty() {
+            let paired_with = pair.map(|(_, _, k)| k);
+            let Some(group) = self.bills_paid_by(b, &mut pool, paired_with) else {
                 continue;
+            };
+            if let Some((_, gi, k)) = pair {
+                if !group.0.contains(&k) {
+                    self.book_taken[k as usize] = false;
+                }
+                replaced.push(gi);
             }
-            'targets: for &(target, net_of_fee) in targets {
-                {
-                    let same_name = true;
-                    let name = same_name.then_some(f.name);
-                    self.nearby(
-                        true,
-                        &mut pool,
-                        f.day,
-                        (lo, hi),
-                        target,
-                        name,
-                        self.options.subset_candidates,
-                        1,
-                    );
-                    let cands = &pool.nearest;
-                    if cands.len() < 2 {
-                        continue;
-                    }
-                    pool.values.clear();
-                    (pool.values).extend(cands.iter().map(|&k| self.book[k as usize].units.abs()));
-                    let subsets = &mut pool.subsets;
-                    let max_size = self.options.max_group_size;
-                    subsets.search(&pool.values, target.abs(), max_size, SUBSET_LIMIT, None);
-                    let Some(first) = subsets.smallest() else {
-                        continue;
-                    };
-                    let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
-                    let unique = subsets.count() == 1;
-                    let group = (books, unique, same_name, net_of_fee);
-                    self.push_one_to_many(b, group, &mut fees);
-                    break 'targets;
+            self.push_one_to_many(b, group, &mut fees);
+        }
+        // Highest first: each removal moves the last group (a later one) into the gap.
+        replaced.sort_unstable();
+        for gi in replaced.into_iter().rev() {
+            self.groups.swap_remove(gi);
+        }
+    }
+
+    /// The amount-mismatch pairs decided so far, as (bank line, group, posting).
+    fn mismatch_pairs(&self) -> Vec<(u32, usize, u32)> {
+        (self.groups.iter().enumerate())
+            .filter_map(|(gi, g)| match (&g.outcome, &g.banks[..], &g.books[..]) {
+                (
+                    Outcome::Break {
+                        kind: ExceptionKind::AmountMismatch,
+                        ..
+                    },
+                    &[b],
+                    &[k],
+                ) => Some((b, gi, k)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The payee's leftover postings near bank line `b` that add up to its amount, or to its
+    /// amount without the fee (the group, whether it is the only combination, and whether
+    /// it covers the amount net of the fee). `paired_with`, a posting already paired with the
+    /// line, is a candidate too.
+    fn bills_paid_by(
+        &self,
+        b: usize,
+        pool: &mut Pool,
+        paired_with: Option<u32>,
+    ) -> Option<(Vec<u32>, bool, bool, bool)> {
+        let f = &self.bank[b];
+        // Only the same payee: one Wise payment settling several bills is always one vendor,
+        // and a name-free search here mostly finds coincidences.
+        if f.name.is_empty() {
+            return None;
+        }
+        let (lo, hi) = (
+            f.day - self.options.max_lead_days,
+            f.day + self.options.max_lag_days,
+        );
+        let targets = [(f.units, false), (f.units + f.fee_units, true)];
+        let targets = &targets[..if f.fee_units > 0 { 2 } else { 1 }];
+        for &(target, net_of_fee) in targets {
+            let limit = self.options.subset_candidates;
+            self.nearby(true, pool, f.day, (lo, hi), target, Some(f.name), limit, 1);
+            if let Some(k) = paired_with {
+                let u = self.book[k as usize].units;
+                if (u < 0) == (target < 0) && u.abs() < target.abs() {
+                    pool.nearest.push(k);
                 }
             }
+            let cands = &pool.nearest;
+            if cands.len() < 2 {
+                continue;
+            }
+            pool.values.clear();
+            (pool.values).extend(cands.iter().map(|&k| self.book[k as usize].units.abs()));
+            let subsets = &mut pool.subsets;
+            let max_size = self.options.max_group_size;
+            subsets.search(&pool.values, target.abs(), max_size, SUBSET_LIMIT, None);
+            if let Some(first) = subsets.smallest() {
+                let books: Vec<u32> = first.iter().map(|&i| cands[i]).collect();
+                return Some((books, subsets.count() == 1, true, net_of_fee));
+            }
         }
+        None
     }
 
     /// `fees` indexes postings by amount in a window that slides with `b` (a fee posting for
@@ -337,7 +380,9 @@ impl AccountRun<'_> {
         });
     }
 
-    pub(super) fn many_banks_one_book(&mut self, same_name: bool) {
+    /// Batches of at most `max_size` bank lines for one posting, of one payee (`same_name`)
+    /// or found by amount alone.
+    pub(super) fn many_banks_one_book(&mut self, same_name: bool, max_size: usize) {
         let mut pool = self.pool(
             false,
             (0..self.bank.len() as u32).filter(|&b| !self.bank_taken[b as usize]),
@@ -394,7 +439,7 @@ impl AccountRun<'_> {
                 }
                 pool.values.clear();
                 (pool.values).extend(cands.iter().map(|&b| self.bank[b as usize].units.abs()));
-                let (subsets, max_size) = (&mut pool.subsets, self.options.max_group_size);
+                let subsets = &mut pool.subsets;
                 if same_name {
                     subsets.search(&pool.values, f.units.abs(), max_size, SUBSET_LIMIT, None);
                 } else {

@@ -8,9 +8,11 @@
 //!    the fee reported as unbooked;
 //! 3. leftover postings that repeat a matched one: duplicates; then pairs of equal amount whose
 //!    payees disagree (suggested only);
-//! 4. one bank line for several postings of its payee, several bank lines for one posting
-//!    (batch deposits), by bounded subset search among nearby leftovers; leftovers of one payee
-//!    whose amounts differ in the leading digit (amount mismatch); name-free batches last;
+//! 4. one bank line for several postings of its payee (also a line that stage 1 paired as an
+//!    amount mismatch, when the payee's other bills make up the difference), several bank
+//!    lines for one posting (batch deposits), by bounded subset search among nearby leftovers,
+//!    the combination of fewest items first; leftovers of one payee whose amounts differ in
+//!    the leading digit (amount mismatch); name-free batches last, batches of two lines first;
 //! 5. everything else: missing in books / missing in bank (or outside the period).
 //!
 //! Everything iterates in a canonical order (bank lines by time then id, postings by date then
@@ -545,9 +547,14 @@ impl<'a> AccountRun<'a> {
         // Same-counterparty groups first; the name-free batch search last, as it is the most
         // likely to find a coincidence.
         self.one_bank_many_books();
-        self.many_banks_one_book(true);
+        self.many_banks_one_book(true, self.options.max_group_size);
         self.leading_digit_mismatches();
-        self.many_banks_one_book(false);
+        // Name-free batches of two lines first, then three, and so on: among many credits
+        // a sum of five is often a coincidence, and taken first it would steal the lines of
+        // a smaller batch found later.
+        for size in 2..=self.options.max_group_size {
+            self.many_banks_one_book(false, size);
+        }
         self.leftovers(summary);
 
         let mut groups = std::mem::take(&mut self.groups);
