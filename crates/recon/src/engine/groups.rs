@@ -103,7 +103,8 @@ impl AccountRun<'_> {
                     picked.push((if d > 0 { after_weight * d } else { -d }, entry.index));
                 }
             }
-            picked.sort_unstable();
+            // Picked nearest first already, but for ties: an insertion sort is a compare per item.
+            sort_nearly_sorted(&mut picked);
         }
         pool.nearest.extend(picked.iter().map(|&(_, i)| i));
         pool.picked = picked;
@@ -380,9 +381,23 @@ impl AccountRun<'_> {
         });
     }
 
-    /// Batches of at most `max_size` bank lines for one posting, of one payee (`same_name`)
-    /// or found by amount alone.
-    pub(super) fn many_banks_one_book(&mut self, same_name: bool, max_size: usize) {
+    /// The postings a batch may still be found for: not taken, not fees, in canonical order.
+    pub(super) fn open_postings(&self) -> Vec<u32> {
+        (0..self.book.len() as u32)
+            .filter(|&k| !self.book_taken[k as usize] && !self.book[k as usize].is_fee)
+            .collect()
+    }
+
+    /// Batches of at most `max_size` bank lines for one of `postings`, of one payee
+    /// (`same_name`) or found by amount alone. Keeps in `postings` those still open that
+    /// had two candidate lines or more: lines are only ever taken, so a posting with fewer
+    /// never has more in a later pass.
+    pub(super) fn many_banks_one_book(
+        &mut self,
+        same_name: bool,
+        max_size: usize,
+        postings: &mut Vec<u32>,
+    ) {
         let mut pool = self.pool(
             false,
             (0..self.bank.len() as u32).filter(|&b| !self.bank_taken[b as usize]),
@@ -390,12 +405,15 @@ impl AccountRun<'_> {
             same_name,
         );
         if pool.all.len() < 2 {
+            postings.clear();
             return;
         }
         // A group's lines, kept from one group to the next.
         let mut banks: Vec<u32> = Vec::new();
-        for k in 0..self.book.len() {
-            if self.book_taken[k] || self.book[k].is_fee {
+        let mut kept = 0;
+        for i in 0..postings.len() {
+            let k = postings[i] as usize;
+            if self.book_taken[k] {
                 continue;
             }
             let f = &self.book[k];
@@ -437,6 +455,8 @@ impl AccountRun<'_> {
                 if cands.len() < 2 {
                     continue;
                 }
+                postings[kept] = k as u32;
+                kept += 1;
                 pool.values.clear();
                 (pool.values).extend(cands.iter().map(|&b| self.bank[b as usize].units.abs()));
                 let subsets = &mut pool.subsets;
@@ -444,7 +464,9 @@ impl AccountRun<'_> {
                     subsets.search(&pool.values, f.units.abs(), max_size, SUBSET_LIMIT, None);
                 } else {
                     if self.name_free_budget == 0 {
-                        break;
+                        // Nothing more will be searched.
+                        postings.clear();
+                        return;
                     }
                     let budget = Some(&mut self.name_free_budget);
                     subsets.search(&pool.values, f.units.abs(), max_size, SUBSET_LIMIT, budget);
@@ -462,8 +484,11 @@ impl AccountRun<'_> {
                 banks.clear();
                 banks.extend(first.iter().map(|&i| cands[i]));
                 self.push_many_to_one(k, &banks, unique, same_name);
+                // Taken: not kept.
+                kept -= 1;
             }
         }
+        postings.truncate(kept);
     }
 
     fn push_many_to_one(&mut self, k: usize, banks: &[u32], unique: bool, same_name: bool) {
@@ -497,5 +522,41 @@ impl AccountRun<'_> {
             (unique, same_name, unsure),
             reason,
         );
+    }
+}
+
+/// Sorts a list that is in order but for a few items out of place by one or two slots (an
+/// insertion sort: one comparison per item in order).
+fn sort_nearly_sorted<T: Ord + Copy>(items: &mut [T]) {
+    for i in 1..items.len() {
+        let item = items[i];
+        let mut j = i;
+        while j > 0 && items[j - 1] > item {
+            items[j] = items[j - 1];
+            j -= 1;
+        }
+        items[j] = item;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_nearly_sorted;
+
+    #[test]
+    fn sorts_like_the_standard_sort() {
+        let mut seed = 7u64;
+        for len in 0..40 {
+            let mut items: Vec<(i32, u32)> = (0..len)
+                .map(|i| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    ((i / 2 + (seed >> 62) as i32), (seed >> 40) as u32)
+                })
+                .collect();
+            let mut want = items.clone();
+            want.sort_unstable();
+            sort_nearly_sorted(&mut items);
+            assert_eq!(items, want);
+        }
     }
 }

@@ -547,13 +547,15 @@ impl<'a> AccountRun<'a> {
         // Same-counterparty groups first; the name-free batch search last, as it is the most
         // likely to find a coincidence.
         self.one_bank_many_books();
-        self.many_banks_one_book(true, self.options.max_group_size);
+        let max_size = self.options.max_group_size;
+        self.many_banks_one_book(true, max_size, &mut self.open_postings());
         self.leading_digit_mismatches();
         // Name-free batches of two lines first, then three, and so on: among many credits
         // a sum of five is often a coincidence, and taken first it would steal the lines of
         // a smaller batch found later.
-        for size in 2..=self.options.max_group_size {
-            self.many_banks_one_book(false, size);
+        let mut postings = self.open_postings();
+        for size in 2..=max_size {
+            self.many_banks_one_book(false, size, &mut postings);
         }
         self.leftovers(summary);
 
