@@ -1,4 +1,5 @@
-//! Quality report for one generated scenario, and what happened to the truth the engine missed:
+//! Quality report for one generated scenario, and what happened to the truth the engine missed
+//! (matches and exceptions):
 //! `cargo run --release -p recon --example qreport -- MOVEMENTS DAYS [SEED] [--missed]`
 //! (e.g. `9500 365` is the benchmark's density of ~30 bank lines a day).
 
@@ -86,4 +87,40 @@ fn main() {
         }
     }
     println!("missed true matches by shape (bank:books): {per_shape:?}");
+    // The true exceptions not reported as such.
+    let reported: BTreeSet<(&str, TruthGroup)> = r
+        .exceptions
+        .iter()
+        .map(|e| {
+            let shared = |ids: &recon::Ids| ids.iter().map(std::sync::Arc::from).collect();
+            let (mut bank, mut books): (Vec<_>, Vec<_>) = (shared(&e.bank), shared(&e.books));
+            bank.sort();
+            books.sort();
+            (e.kind.as_str(), TruthGroup { bank, books })
+        })
+        .collect();
+    let mut per_kind: HashMap<&str, usize> = HashMap::new();
+    for (kind, g) in &s.truth.exceptions {
+        if reported.contains(&(kind.as_str(), g.clone())) {
+            continue;
+        }
+        let n = per_kind.entry(kind.as_str()).or_default();
+        *n += 1;
+        if *n > 4 {
+            continue;
+        }
+        println!("--- missed {} {:?} {:?}", kind.as_str(), g.bank, g.books);
+        let mut seen = BTreeSet::new();
+        for d in g
+            .bank
+            .iter()
+            .chain(&g.books)
+            .filter_map(|id| place.get(&**id))
+        {
+            if seen.insert(d.clone()) {
+                println!("    {d}");
+            }
+        }
+    }
+    println!("missed true exceptions by kind: {per_kind:?}");
 }
