@@ -84,6 +84,19 @@ fn quality_meets_the_targets_at_benchmark_density() {
     assert_targets(&total);
 }
 
+/// Twice the benchmark's density (~64 bank lines a day). Here coincidental sums among the
+/// leftover credits are common; exception precision fell to 62-72 % before batches were
+/// taken smallest first (see BENCHMARKS.md, round 14). Exception recall is near its target
+/// here, not over it in every scenario (94-97 %), so it is not asserted.
+#[test]
+fn precision_holds_at_twice_the_benchmark_density() {
+    let total = total_over(21..=23, 17_000, 365);
+    println!("quality over 3 scenarios of 17000 movements in 365 days each:\n{total}");
+    assert!(total.auto_precision() >= 0.999, "{total}");
+    assert!(total.match_recall() >= 0.98, "{total}");
+    assert!(total.exception_precision() >= 0.90, "{total}");
+}
+
 #[test]
 fn scenarios_sized_by_bank_lines_have_that_many_lines() {
     for n in [1, 500, 5_000] {
