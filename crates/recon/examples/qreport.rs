@@ -123,4 +123,48 @@ fn main() {
         }
     }
     println!("missed true exceptions by kind: {per_kind:?}");
+    // The reported exceptions that are not true, and what the truth says of their ids.
+    let mut truth_of: HashMap<&str, String> = HashMap::new();
+    for g in &s.truth.matches {
+        let d = format!("true match {:?} {:?}", g.bank, g.books);
+        for id in g.bank.iter().chain(&g.books) {
+            truth_of.insert(id, d.clone());
+        }
+    }
+    for (kind, g) in &s.truth.exceptions {
+        let d = format!("true {} {:?} {:?}", kind.as_str(), g.bank, g.books);
+        for id in g.bank.iter().chain(&g.books) {
+            truth_of.insert(id, d.clone());
+        }
+    }
+    let true_exceptions: BTreeSet<(&str, &TruthGroup)> = s
+        .truth
+        .exceptions
+        .iter()
+        .map(|(k, g)| (k.as_str(), g))
+        .collect();
+    let mut per_kind: HashMap<&str, usize> = HashMap::new();
+    for (kind, g) in &reported {
+        if true_exceptions.contains(&(*kind, g)) {
+            continue;
+        }
+        let n = per_kind.entry(kind).or_default();
+        *n += 1;
+        if *n > 4 {
+            continue;
+        }
+        println!("--- false {kind} {:?} {:?}", g.bank, g.books);
+        let mut seen = BTreeSet::new();
+        for id in g.bank.iter().chain(&g.books) {
+            for d in [truth_of.get(&**id), place.get(&**id)]
+                .into_iter()
+                .flatten()
+            {
+                if seen.insert(d.clone()) {
+                    println!("    {d}");
+                }
+            }
+        }
+    }
+    println!("false exceptions by kind: {per_kind:?}");
 }
