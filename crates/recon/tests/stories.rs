@@ -175,6 +175,38 @@ fn a_transfer_whose_difference_is_another_bill_of_the_vendor_pays_both() {
 }
 
 #[test]
+fn a_bill_paired_as_a_typo_of_another_line_goes_to_the_payment_it_completes() {
+    // TRANSFER-1 pays both Globex bills. TRANSFER-2, two days before, has no posting, but
+    // -609.00 looks like a mistyped -600.00, so stage 1 pairs it with the second bill. The
+    // exact sum wins: the bill goes to TRANSFER-1, and TRANSFER-2 is missing in the books.
+    let bank = [
+        line("TRANSFER-1", 3, "-1000.00", "0", "GLOBEX LTD", ""),
+        line("TRANSFER-2", 1, "-609.00", "0", "GLOBEX LTD", ""),
+    ];
+    let books = [
+        posting("BillPayment:1", 5, "-400.00", "Globex Ltd"),
+        posting("BillPayment:2", 5, "-600.00", "Globex Ltd"),
+    ];
+    let r = run(&bank, &books);
+    assert_eq!(r.matches.len(), 1, "{r:#?}");
+    assert_eq!(r.matches[0].kind, MatchKind::OneToMany);
+    assert_eq!(r.matches[0].bank, ["TRANSFER-1"]);
+    let kinds: Vec<_> = r
+        .exceptions
+        .iter()
+        .map(|e| (e.kind, e.bank.to_vec()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(
+            ExceptionKind::MissingInBooks,
+            vec!["TRANSFER-2".to_string()]
+        )],
+        "{r:#?}"
+    );
+}
+
+#[test]
 fn a_typo_stays_an_amount_mismatch_when_no_other_bill_explains_it() {
     let bank = [line("TRANSFER-1", 3, "-3931.07", "0", "Gringotts", "")];
     let books = [

@@ -160,6 +160,7 @@ impl<'a> AccountRun<'a> {
             book_taken: vec![false; n_book],
             minor: minor_unit(currency),
             name_free_budget: NAME_FREE_STEPS_PER_POSTING * n_book + 100_000,
+            mismatches: Vec::new(),
             text: RunText {
                 currency: currency.into(),
                 ids: StringTable::default(),

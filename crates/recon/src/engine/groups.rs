@@ -1,5 +1,7 @@
 //! Stage 4: one bank line for several postings, several bank lines for one posting.
 
+use std::collections::HashMap;
+
 use crate::bucket_sort::{bucket_sorted_by, top_bits};
 use crate::counterparty::NameKey;
 use crate::input::BookEntryKind;
@@ -163,26 +165,63 @@ impl AccountRun<'_> {
             return;
         }
         let mut fees = SlidingIndex::new(self.free_fee_nodes());
-        // Lines that stage 1 paired with one posting of their payee as an amount mismatch:
-        // the difference may be the payee's other bills, paid by the same transfer.
-        let mut reopen = self.mismatch_pairs();
-        reopen.sort_unstable();
-        let mut reopen = reopen.into_iter().peekable();
+        // Stage 1's amount-mismatch pairs are the weakest pairs: an exact sum of a payee's
+        // bills explains a line better. A line so paired is searched again (the difference
+        // may be the payee's other bills, paid by the same transfer), and a posting so paired
+        // is a candidate of every line of its payee (it may be one of the bills such a line
+        // pays; its own line then goes back to the leftovers).
+        let pairs = self.mismatch_pairs();
+        let mut alive = vec![true; pairs.len()];
+        let mut by_line: Vec<usize> = (0..pairs.len()).collect();
+        by_line.sort_unstable_by_key(|&p| pairs[p].0);
+        let mut by_line = by_line.into_iter().peekable();
+        let mut by_payee: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (p, &(_, _, k)) in pairs.iter().enumerate() {
+            let name = self.book[k as usize].name;
+            if !name.is_empty() {
+                by_payee.entry(name.full).or_default().push(p);
+            }
+        }
+        let mut extras: Vec<(u32, usize)> = Vec::new();
         let mut replaced = Vec::new();
         for b in 0..self.bank.len() {
-            let pair = reopen.next_if(|&(pb, _, _)| pb as usize == b);
-            if self.bank_taken[b] && pair.is_none() {
+            let own = by_line
+                .next_if(|&p| pairs[p].0 as usize == b)
+                .filter(|&p| alive[p]);
+            if self.bank_taken[b] && own.is_none() {
                 continue;
             }
-            let paired_with = pair.map(|(_, _, k)| k);
-            let Some(group) = self.bills_paid_by(b, &mut pool, paired_with) else {
+            let f = &self.bank[b];
+            let (lo, hi) = (
+                f.day - self.options.max_lead_days,
+                f.day + self.options.max_lag_days,
+            );
+            extras.clear();
+            extras.extend(own.map(|p| (pairs[p].2, p)));
+            let others = by_payee.get(&f.name.full).filter(|_| !f.name.is_empty());
+            for &p in others.into_iter().flatten() {
+                let k = pairs[p].2;
+                let day = self.book[k as usize].day;
+                if alive[p] && Some(p) != own && (lo..=hi).contains(&day) {
+                    extras.push((k, p));
+                }
+            }
+            let Some(group) = self.bills_paid_by(b, &mut pool, &extras) else {
                 continue;
             };
-            if let Some((_, gi, k)) = pair {
-                if !group.0.contains(&k) {
-                    self.book_taken[k as usize] = false;
+            for &(k, p) in &extras {
+                let in_group = group.0.contains(&k);
+                if Some(p) == own {
+                    if !in_group {
+                        self.book_taken[k as usize] = false;
+                    }
+                } else if in_group {
+                    self.bank_taken[pairs[p].0 as usize] = false;
+                } else {
+                    continue;
                 }
-                replaced.push(gi);
+                alive[p] = false;
+                replaced.push(pairs[p].1);
             }
             self.push_one_to_many(b, group, &mut fees);
         }
@@ -193,32 +232,27 @@ impl AccountRun<'_> {
         }
     }
 
-    /// The amount-mismatch pairs decided so far, as (bank line, group, posting).
-    fn mismatch_pairs(&self) -> Vec<(u32, usize, u32)> {
-        (self.groups.iter().enumerate())
-            .filter_map(|(gi, g)| match (&g.outcome, &g.banks[..], &g.books[..]) {
-                (
-                    Outcome::Break {
-                        kind: ExceptionKind::AmountMismatch,
-                        ..
-                    },
-                    &[b],
-                    &[k],
-                ) => Some((b, gi, k)),
-                _ => None,
+    /// The amount-mismatch pairs decided so far, as (bank line, group, posting); the list of
+    /// them is emptied (groups are about to be removed, which moves others).
+    fn mismatch_pairs(&mut self) -> Vec<(u32, usize, u32)> {
+        let mismatches = std::mem::take(&mut self.mismatches);
+        (mismatches.into_iter())
+            .map(|gi| {
+                let g = &self.groups[gi];
+                (g.banks[0], gi, g.books[0])
             })
             .collect()
     }
 
     /// The payee's leftover postings near bank line `b` that add up to its amount, or to its
     /// amount without the fee (the group, whether it is the only combination, and whether
-    /// it covers the amount net of the fee). `paired_with`, a posting already paired with the
-    /// line, is a candidate too.
+    /// it covers the amount net of the fee). The `extras` (postings already paired, each
+    /// with its pair) are candidates too.
     fn bills_paid_by(
         &self,
         b: usize,
         pool: &mut Pool,
-        paired_with: Option<u32>,
+        extras: &[(u32, usize)],
     ) -> Option<(Vec<u32>, bool, bool, bool)> {
         let f = &self.bank[b];
         // Only the same payee: one Wise payment settling several bills is always one vendor,
@@ -235,7 +269,7 @@ impl AccountRun<'_> {
         for &(target, net_of_fee) in targets {
             let limit = self.options.subset_candidates;
             self.nearby(true, pool, f.day, (lo, hi), target, Some(f.name), limit, 1);
-            if let Some(k) = paired_with {
+            for &(k, _) in extras {
                 let u = self.book[k as usize].units;
                 if (u < 0) == (target < 0) && u.abs() < target.abs() {
                     pool.nearest.push(k);

@@ -48,6 +48,7 @@ impl AccountRun<'_> {
     pub(super) fn push_mismatch(&mut self, e: Edge) {
         let difference = self.line_amounts(e.bank).0 - self.posting_amount(e.book);
         let why = Why::Pair(self.pair_note(&e, Tail::Mismatch { typo: !e.reference }));
+        self.mismatches.push(self.groups.len());
         self.groups.push(Group {
             banks: Members::from(&[e.bank][..]),
             books: Members::from(&[e.book][..]),

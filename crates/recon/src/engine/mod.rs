@@ -523,6 +523,8 @@ struct AccountRun<'a> {
     /// Subset-search steps left for the name-free batch search of this run (see
     /// `NAME_FREE_STEPS_PER_POSTING`).
     name_free_budget: usize,
+    /// The groups (indices into `groups`) that are amount-mismatch pairs, as decided.
+    mismatches: Vec<usize>,
     /// What the reasons quote: names, reference tokens, fee posting ids.
     text: RunText,
     /// Lists kept from the previous run, handed on to the next.
