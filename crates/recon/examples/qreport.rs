@@ -57,33 +57,14 @@ fn main() {
     let found: BTreeSet<TruthGroup> = r
         .matches
         .iter()
-        .map(|m| {
-            let shared = |ids: &recon::Ids| ids.iter().map(std::sync::Arc::from).collect();
-            let (mut bank, mut books): (Vec<_>, Vec<_>) = (shared(&m.bank), shared(&m.books));
-            bank.sort();
-            books.sort();
-            TruthGroup { bank, books }
-        })
+        .map(|m| as_group(&m.bank, &m.books))
         .collect();
     let mut per_shape: HashMap<String, usize> = HashMap::new();
     for g in s.truth.matches.iter().filter(|g| !found.contains(*g)) {
         let shape = format!("{}:{}", g.bank.len(), g.books.len());
-        let n = per_shape.entry(shape.clone()).or_default();
-        *n += 1;
-        if *n > 4 {
-            continue;
-        }
-        println!("--- missed {shape} {:?} {:?}", g.bank, g.books);
-        let mut seen = BTreeSet::new();
-        for d in g
-            .bank
-            .iter()
-            .chain(&g.books)
-            .filter_map(|id| place.get(&**id))
-        {
-            if seen.insert(d.clone()) {
-                println!("    {d}");
-            }
+        if first_few(&mut per_shape, shape.clone()) {
+            println!("--- missed {shape} {:?} {:?}", g.bank, g.books);
+            print_places(g, &[&place]);
         }
     }
     println!("missed true matches by shape (bank:books): {per_shape:?}");
@@ -91,35 +72,14 @@ fn main() {
     let reported: BTreeSet<(&str, TruthGroup)> = r
         .exceptions
         .iter()
-        .map(|e| {
-            let shared = |ids: &recon::Ids| ids.iter().map(std::sync::Arc::from).collect();
-            let (mut bank, mut books): (Vec<_>, Vec<_>) = (shared(&e.bank), shared(&e.books));
-            bank.sort();
-            books.sort();
-            (e.kind.as_str(), TruthGroup { bank, books })
-        })
+        .map(|e| (e.kind.as_str(), as_group(&e.bank, &e.books)))
         .collect();
     let mut per_kind: HashMap<&str, usize> = HashMap::new();
     for (kind, g) in &s.truth.exceptions {
-        if reported.contains(&(kind.as_str(), g.clone())) {
-            continue;
-        }
-        let n = per_kind.entry(kind.as_str()).or_default();
-        *n += 1;
-        if *n > 4 {
-            continue;
-        }
-        println!("--- missed {} {:?} {:?}", kind.as_str(), g.bank, g.books);
-        let mut seen = BTreeSet::new();
-        for d in g
-            .bank
-            .iter()
-            .chain(&g.books)
-            .filter_map(|id| place.get(&**id))
-        {
-            if seen.insert(d.clone()) {
-                println!("    {d}");
-            }
+        let kind = kind.as_str();
+        if !reported.contains(&(kind, g.clone())) && first_few(&mut per_kind, kind) {
+            println!("--- missed {kind} {:?} {:?}", g.bank, g.books);
+            print_places(g, &[&place]);
         }
     }
     println!("missed true exceptions by kind: {per_kind:?}");
@@ -145,26 +105,38 @@ fn main() {
         .collect();
     let mut per_kind: HashMap<&str, usize> = HashMap::new();
     for (kind, g) in &reported {
-        if true_exceptions.contains(&(*kind, g)) {
-            continue;
-        }
-        let n = per_kind.entry(kind).or_default();
-        *n += 1;
-        if *n > 4 {
-            continue;
-        }
-        println!("--- false {kind} {:?} {:?}", g.bank, g.books);
-        let mut seen = BTreeSet::new();
-        for id in g.bank.iter().chain(&g.books) {
-            for d in [truth_of.get(&**id), place.get(&**id)]
-                .into_iter()
-                .flatten()
-            {
-                if seen.insert(d.clone()) {
-                    println!("    {d}");
-                }
-            }
+        if !true_exceptions.contains(&(*kind, g)) && first_few(&mut per_kind, kind) {
+            println!("--- false {kind} {:?} {:?}", g.bank, g.books);
+            print_places(g, &[&truth_of, &place]);
         }
     }
     println!("false exceptions by kind: {per_kind:?}");
+}
+
+/// A result's ids as a [`TruthGroup`] (sorted), to compare with the truth.
+fn as_group(bank: &recon::Ids, books: &recon::Ids) -> TruthGroup {
+    let shared = |ids: &recon::Ids| ids.iter().map(std::sync::Arc::from).collect();
+    let (mut bank, mut books): (Vec<_>, Vec<_>) = (shared(bank), shared(books));
+    bank.sort();
+    books.sort();
+    TruthGroup { bank, books }
+}
+
+/// Counts one more under `key`: whether it is among the first four (the ones shown).
+fn first_few<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: K) -> bool {
+    let n = counts.entry(key).or_default();
+    *n += 1;
+    *n <= 4
+}
+
+/// What each of `places` says of the ids of `g`, each text once.
+fn print_places(g: &TruthGroup, places: &[&HashMap<&str, String>]) {
+    let mut seen = BTreeSet::new();
+    for id in g.bank.iter().chain(&g.books) {
+        for d in places.iter().filter_map(|p| p.get(&**id)) {
+            if seen.insert(d.clone()) {
+                println!("    {d}");
+            }
+        }
+    }
 }

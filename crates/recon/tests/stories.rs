@@ -50,6 +50,24 @@ fn posting(id: &str, day: u32, amount: &str, who: &str) -> BookEntry {
     }
 }
 
+/// Transfers `TRANSFER-1`, `TRANSFER-2`, … of (day, amount, counterparty), without fee or
+/// reference.
+fn transfers(lines: &[(u32, &str, &str)]) -> Vec<BankLine> {
+    (lines.iter().enumerate())
+        .map(|(i, &(day, amount, who))| {
+            line(&format!("TRANSFER-{}", i + 1), day, amount, "0", who, "")
+        })
+        .collect()
+}
+
+/// The batch (several lines for one posting) that `r` found.
+fn batch(r: &Reconciliation) -> &recon::Match {
+    r.matches
+        .iter()
+        .find(|m| m.kind == MatchKind::ManyToOne)
+        .unwrap_or_else(|| panic!("no batch: {r:#?}"))
+}
+
 fn run(bank: &[BankLine], books: &[BookEntry]) -> Reconciliation {
     let mut options = Options::default();
     options.periods.insert(
@@ -111,19 +129,15 @@ fn a_missing_fee_is_an_unbooked_fee_with_the_fee_as_difference() {
 
 #[test]
 fn a_batch_deposit_groups_several_credits() {
-    let bank = [
-        line("TRANSFER-1", 4, "1487.94", "0", "Sterling Ltd", ""),
-        line("TRANSFER-2", 4, "3566.88", "0", "Initech", ""),
-        line("TRANSFER-3", 5, "3345.70", "0", "Stark BV", ""),
-        line("TRANSFER-4", 6, "1754.35", "0", "Bluth LLC", ""),
-        line("TRANSFER-5", 6, "-99.00", "0", "Other", ""),
-    ];
+    let bank = transfers(&[
+        (4, "1487.94", "Sterling Ltd"),
+        (4, "3566.88", "Initech"),
+        (5, "3345.70", "Stark BV"),
+        (6, "1754.35", "Bluth LLC"),
+        (6, "-99.00", "Other"),
+    ]);
     let r = run(&bank, &[posting("Deposit:860", 8, "10154.87", "")]);
-    let m = r
-        .matches
-        .iter()
-        .find(|m| m.kind == MatchKind::ManyToOne)
-        .expect("{r:#?}");
+    let m = batch(&r);
     assert_eq!(m.bank.len(), 4);
     assert_eq!(m.status, MatchStatus::Suggested);
 }
@@ -227,20 +241,16 @@ fn a_typo_stays_an_amount_mismatch_when_no_other_bill_explains_it() {
 fn a_deposit_takes_the_two_credits_that_add_up_not_five_that_happen_to() {
     // Both 94.89 + 2752.27 and 94.89 + 625.37 + 348.13 + 445.03 + 1333.74 add up to the
     // deposit; two credits adding up by chance is far rarer than five.
-    let bank = [
-        line("TRANSFER-1", 20, "94.89", "0", "Stark Print", ""),
-        line("TRANSFER-2", 17, "2752.27", "0", "Wayne Legal", ""),
-        line("TRANSFER-3", 19, "625.37", "0", "Oscorp", ""),
-        line("TRANSFER-4", 17, "348.13", "0", "Hooli", ""),
-        line("TRANSFER-5", 16, "445.03", "0", "Initech", ""),
-        line("TRANSFER-6", 14, "1333.74", "0", "Bluth", ""),
-    ];
+    let bank = transfers(&[
+        (20, "94.89", "Stark Print"),
+        (17, "2752.27", "Wayne Legal"),
+        (19, "625.37", "Oscorp"),
+        (17, "348.13", "Hooli"),
+        (16, "445.03", "Initech"),
+        (14, "1333.74", "Bluth"),
+    ]);
     let r = run(&bank, &[posting("Deposit:588", 20, "2847.16", "")]);
-    let m = r
-        .matches
-        .iter()
-        .find(|m| m.kind == MatchKind::ManyToOne)
-        .expect("{r:#?}");
+    let m = batch(&r);
     let mut lines = m.bank.to_vec();
     lines.sort();
     assert_eq!(lines, ["TRANSFER-1", "TRANSFER-2"], "{r:#?}");
