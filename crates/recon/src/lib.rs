@@ -46,7 +46,8 @@
 //! How it decides (details in the `engine` module): candidates come from indexes (amount in
 //! minor units, amount net of the Wise fee, reference tokens, counterparty, date windows), so the
 //! cost grows about n·log n; ambiguous groups are resolved by a global min-cost assignment, not
-//! first come first served; several-to-one groups by a bounded subset search. A match is `auto`
+//! first come first served; several-to-one groups by a bounded subset search that prefers the
+//! combination of fewest items (a coincidental sum of many is far likelier). A match is `auto`
 //! only with evidence beyond the amount (a reference, the same counterparty, or no other
 //! candidate at all close in time) and no plausible rival; otherwise it is `suggested`.
 //! The output is the same whatever the order of the inputs.
