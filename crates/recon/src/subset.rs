@@ -49,6 +49,8 @@ pub struct Subsets {
     count: usize,
     /// How many of the subsets found have as few values as `smallest`.
     smallest_count: usize,
+    /// The `limit` of the last search.
+    limit: usize,
 }
 
 impl Subsets {
@@ -102,7 +104,7 @@ impl Subsets {
                 count
             },
         );
-        (self.count, self.smallest_count) = (count, smallest_count);
+        (self.count, self.smallest_count, self.limit) = (count, smallest_count, limit);
         if let Some(b) = run_budget {
             *b -= cap - left;
         }
@@ -124,12 +126,12 @@ impl Subsets {
     }
 
     /// Whether the last search settled on one subset: it found exactly one, or it found
-    /// fewer than `limit` and only one of them has the fewest values. A coincidental sum of
+    /// fewer than its `limit` and only one of them has the fewest values. A coincidental sum of
     /// many values is far likelier than one of few (there are far more large subsets of the
     /// same candidates), so of a pair and a quintet adding up alike the pair is the better
     /// bet; two of the same size are a toss-up.
-    pub fn settled(&self, limit: usize) -> bool {
-        self.count == 1 || (self.count < limit && self.smallest_count == 1)
+    pub fn settled(&self) -> bool {
+        self.count == 1 || (self.count < self.limit && self.smallest_count == 1)
     }
 }
 
@@ -254,17 +256,17 @@ mod tests {
         subsets.search(&values, 284_716, 5, 6, None);
         assert_eq!(subsets.count(), 2);
         assert_eq!(subsets.smallest(), Some(&[0, 1][..]));
-        assert!(subsets.settled(6));
+        assert!(subsets.settled());
         // Found as many as asked for: the neighbourhood is too busy to tell.
         subsets.search(&values, 284_716, 5, 2, None);
-        assert!(!subsets.settled(2));
+        assert!(!subsets.settled());
         // Two pairs: a toss-up.
         subsets.search(&[10, 20, 15, 15], 30, 2, 6, None);
         assert_eq!(subsets.count(), 2);
-        assert!(!subsets.settled(6));
+        assert!(!subsets.settled());
         // One combination is settled, whatever its size.
         subsets.search(&[10, 20, 30], 60, 3, 6, None);
-        assert!(subsets.settled(6));
+        assert!(subsets.settled());
     }
 
     /// The recursive search the loop replaced, step for step.
@@ -358,7 +360,7 @@ mod tests {
             assert_eq!(subsets.smallest(), smallest.map(|s| &s[..]));
             let ties = all.iter().filter(|s| Some(s.len()) == fewest).count();
             assert_eq!(
-                subsets.settled(limit),
+                subsets.settled(),
                 all.len() == 1 || (all.len() < limit && ties == 1)
             );
         }

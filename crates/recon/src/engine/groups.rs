@@ -33,9 +33,8 @@ impl AccountRun<'_> {
     // ---- stage 4: groups ---------------------------------------------------------------------
 
     /// Leftover indices of one side (`pool`, day-ordered), same sign as `units` and smaller,
-    /// nearest to `day` first, at most `limit`, into `pool.nearest`; without a name, a day after `day` counts
-    /// `after_weight` times as far as a day before it. With `name`, only that counterparty's leftovers
-    /// (`named` is the pool grouped by name) are considered.
+    /// nearest to `day` first, at most `limit`, into `pool.nearest`. With `name`, only that
+    /// counterparty's leftovers (`named` is the pool grouped by name) are considered.
     #[allow(clippy::too_many_arguments)]
     fn nearby(
         &self,
@@ -46,7 +45,6 @@ impl AccountRun<'_> {
         units: i64,
         name: Option<NameKey>,
         limit: usize,
-        after_weight: i32,
     ) {
         let fits = |i: u32| {
             let (u, taken) = if books_side {
@@ -91,7 +89,7 @@ impl AccountRun<'_> {
                     (false, false) => break,
                     (true, false) => true,
                     (false, true) => false,
-                    (true, true) => day - all[left - 1].day < after_weight * (all[right].day - day),
+                    (true, true) => day - all[left - 1].day < all[right].day - day,
                 };
                 let entry = if take_left {
                     left -= 1;
@@ -102,7 +100,7 @@ impl AccountRun<'_> {
                 };
                 if fits(entry.index) {
                     let d = entry.day - day;
-                    picked.push((if d > 0 { after_weight * d } else { -d }, entry.index));
+                    picked.push((d.abs(), entry.index));
                 }
             }
             // Picked nearest first already, but for ties: an insertion sort is a compare per item.
@@ -268,7 +266,7 @@ impl AccountRun<'_> {
         let targets = &targets[..if f.fee_units > 0 { 2 } else { 1 }];
         for &(target, net_of_fee) in targets {
             let limit = self.options.subset_candidates;
-            self.nearby(true, pool, f.day, (lo, hi), target, Some(f.name), limit, 1);
+            self.nearby(true, pool, f.day, (lo, hi), target, Some(f.name), limit);
             for &(k, _) in extras {
                 let u = self.book[k as usize].units;
                 if (u < 0) == (target < 0) && u.abs() < target.abs() {
@@ -455,19 +453,17 @@ impl AccountRun<'_> {
             // name to go by, only credits up to the deposit date count (a later line is another
             // deposit's far more often than a time-zone slip), and more candidates are looked
             // at, because in a busy account many unrelated credits fall in the window.
-            let (lo, hi, limit, after_weight) = if same_name {
+            let (lo, hi, limit) = if same_name {
                 (
                     f.day - BATCH_WINDOW_DAYS,
                     f.day + 2,
                     self.options.subset_candidates,
-                    1,
                 )
             } else {
                 (
                     f.day - NAME_FREE_BATCH_WINDOW_DAYS,
                     f.day,
                     self.options.subset_candidates * 5 / 3,
-                    1,
                 )
             };
             {
@@ -475,16 +471,7 @@ impl AccountRun<'_> {
                     continue;
                 }
                 let name = same_name.then_some(f.name);
-                self.nearby(
-                    false,
-                    &mut pool,
-                    f.day,
-                    (lo, hi),
-                    f.units,
-                    name,
-                    limit,
-                    after_weight,
-                );
+                self.nearby(false, &mut pool, f.day, (lo, hi), f.units, name, limit);
                 let cands = &pool.nearest;
                 if cands.len() < 2 {
                     continue;
@@ -509,7 +496,7 @@ impl AccountRun<'_> {
                     continue;
                 };
                 let unique = subsets.count() == 1;
-                if !same_name && !subsets.settled(SUBSET_LIMIT) {
+                if !same_name && !subsets.settled() {
                     // Name-free combinations of the same size fit: taking one would likely
                     // steal lines that belong to another deposit. Leave them to the exception
                     // queue.
